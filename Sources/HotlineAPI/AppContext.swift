@@ -1,0 +1,53 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import Hummingbird
+import NIOCore
+
+/// Per-request state: who is calling (set by the auth step of each endpoint).
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.principal = nil
+    }
+
+    /// Largest body any endpoint accepts (CSV imports); JSON bodies have a smaller limit.
+    public var maxUploadSize: Int { Limits.maxCSVBody }
+
+    public var responseEncoder: APIEncoder { APIEncoder() }
+}
+
+public enum Limits {
+    /// JSON request bodies. A ticket's content is at most 10,000 characters (30 KB in UTF-8).
+    public static let maxJSONBody = 256 * 1024
+    /// CSV imports: a legacy backlog is uploaded in files of at most this size.
+    public static let maxCSVBody = 16 * 1024 * 1024
+    /// Lines per CSV import.
+    public static let maxCSVRows = 50_000
+}
+
+/// JSON out: snake_case keys, RFC 3339 times with the service zone's offset.
+public struct APIEncoder: ResponseEncoder {
+    public static let zone = TimeZone(identifier: "Asia/Shanghai")!
+
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        let data = try Self.data(value)
+        var buffer = ByteBuffer()
+        buffer.writeBytes(data)
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
+    }
+
+    public static func data(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, enc in
+            var c = enc.singleValueContainer()
+            try c.encode(Timestamp.format(date, in: zone))
+        }
+        return try encoder.encode(value)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import HTTPTypes
+import HotlineCore
+import HotlineStore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// An error the API answers with as application/problem+json (RFC 9457).
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var title: String
+    public var detail: String
+    public var errors: [FieldError]
+    public var extra: [String: String]
+
+    public init(_ status: HTTPResponse.Status, _ title: String, _ detail: String, errors: [FieldError] = [], extra: [String: String] = [:]) {
+        self.status = status; self.title = title; self.detail = detail; self.errors = errors; self.extra = extra
+    }
+
+    public static func badRequest(_ errors: [FieldError]) -> APIError {
+        let detail = errors.map(\.description).joined(separator: "; ")
+        return APIError(.badRequest, "Invalid request", detail, errors: errors)
+    }
+    public static func badRequest(_ field: String, _ message: String) -> APIError { badRequest([FieldError(field, message)]) }
+    public static let unauthorized = APIError(.unauthorized, "Unauthorized", "a valid bearer token is required")
+    public static func forbidden(_ role: Role) -> APIError {
+        APIError(.forbidden, "Forbidden", "role '\(role.rawValue)' may not do this")
+    }
+    public static func notFound(_ what: String) -> APIError { APIError(.notFound, "Not found", "\(what) does not exist") }
+    public static func conflict(_ detail: String) -> APIError { APIError(.conflict, "Conflict", detail) }
+
+    struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var errors: [FieldError]?
+        var requestId: String?
+    }
+
+    func response(requestId: String?) -> Response {
+        let body = Body(type: "about:blank", title: title, status: Int(status.code), detail: detail,
+                        errors: errors.isEmpty ? nil : errors, requestId: requestId)
+        let data = (try? APIEncoder.data(body)) ?? Data()
+        var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Turns every error into problem+json. Unknown errors are logged (without request data) and
+/// answered with a bare 500; bad input never reaches this branch because it is validated first.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let api = Self.translate(error)
+            if api.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(context.endpointPath ?? "-")"])
+            }
+            return api.response(requestId: context.logger[metadataKey: "hb.request.id"]?.description)
+        }
+    }
+
+    static func translate(_ error: any Error) -> APIError {
+        switch error {
+        case let e as APIError: return e
+        case let e as ValidationFailure: return .badRequest(e.errors)
+        case let e as StoreError:
+            switch e {
+            case .notFound(let what): return .notFound(what)
+            case .conflict(let detail): return .conflict(detail)
+            case .invalid(let errors): return .badRequest(errors)
+            }
+        case let e as any HTTPResponseError:
+            switch e.status {
+            case .notFound: return APIError(.notFound, "Not found", "no such endpoint")
+            case .methodNotAllowed: return APIError(.methodNotAllowed, "Method not allowed", "this endpoint does not accept this method")
+            case .contentTooLarge: return APIError(.contentTooLarge, "Content too large", "the request body exceeds the limit")
+            default: return APIError(e.status, e.status.reasonPhrase, e.status.reasonPhrase)
+            }
+        default:
+            if let f = SQLFailure(error) {
+                // Constraint violations that slipped past validation are still the client's input.
+                if f.isCheckViolation || f.isForeignKeyViolation || f.sqlState == "22001" || f.sqlState.hasPrefix("22") {
+                    return APIError(.badRequest, "Invalid request", "a value was refused by the database: \(f.constraint ?? f.sqlState)")
+                }
+                if f.isUniqueViolation { return .conflict("duplicate: \(f.constraint ?? "key")") }
+                if f.isSerializationFailure { return APIError(.conflict, "Conflict", "concurrent update; retry") }
+            }
+            return APIError(.internalServerError, "Internal error", "the request could not be completed")
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import Hummingbird
+import NIOCore
+
+/// Reading untrusted input: JSON bodies (bounded, UTF-8, objects only, type errors named by
+/// field), CSV bodies, path ids and query parameters (unknown parameters refused).
+extension Request {
+    mutating func jsonBody<T: Decodable>(_ type: T.Type, context: AppContext) async throws -> T {
+        let buffer = try await collectBody(upTo: Limits.maxJSONBody, context: context)
+        guard buffer.readableBytes > 0 else { throw APIError.badRequest("body", "a JSON object is required") }
+        let data = Data(buffer.readableBytesView)
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw APIError.badRequest("body", "must be valid UTF-8")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw APIError.badRequest([Self.fieldError(error)])
+        }
+    }
+
+    mutating func csvBody(context: AppContext) async throws -> String {
+        let buffer = try await collectBody(upTo: Limits.maxCSVBody, context: context)
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+            throw APIError.badRequest("body", "CSV must be UTF-8 (with or without BOM)")
+        }
+        return text
+    }
+
+    private mutating func collectBody(upTo limit: Int, context: AppContext) async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: limit)
+        } catch let e as any HTTPResponseError where e.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "Content too large", "the request body exceeds \(limit / 1024) KB")
+        }
+    }
+
+    static func fieldError(_ error: DecodingError) -> FieldError {
+        func path(_ keys: [any CodingKey]) -> String {
+            let p = keys.map { k in k.intValue.map { "[\($0)]" } ?? snakeCase(k.stringValue) }
+                .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+            return p.isEmpty ? "body" : p
+        }
+        switch error {
+        case .typeMismatch(let type, let ctx):
+            return FieldError(path(ctx.codingPath), "must be \(describe(type))")
+        case .valueNotFound(let type, let ctx):
+            return FieldError(path(ctx.codingPath), "must be \(describe(type)), not null")
+        case .keyNotFound(let key, let ctx):
+            return FieldError(path(ctx.codingPath + [key]), "is required")
+        case .dataCorrupted(let ctx):
+            return FieldError(path(ctx.codingPath), ctx.codingPath.isEmpty ? "is not valid JSON" : "has an invalid value")
+        @unknown default:
+            return FieldError("body", "is not valid JSON")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type, is String?.Type: return "a string"
+        case is Bool.Type, is Bool?.Type: return "a boolean (true or false)"
+        case is Int.Type, is Int?.Type, is Int64.Type: return "an integer"
+        case is Double.Type: return "a number"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") { return "an object" }
+            return "an object"
+        }
+    }
+
+    static func snakeCase(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+        }
+        return out
+    }
+
+    /// Query parameters, refusing any not in `allowed` (a mistyped filter must not silently
+    /// return everything).
+    func query(allowed: Set<String>) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in uri.queryParameters {
+            let key = String(k)
+            guard allowed.contains(key) else {
+                throw APIError.badRequest(key, "unknown query parameter; allowed: \(allowed.sorted().joined(separator: ", "))")
+            }
+            guard out[key] == nil else { throw APIError.badRequest(key, "given more than once") }
+            out[key] = String(v)
+        }
+        return out
+    }
+}
+
+extension AppContext {
+    /// A numeric id from the path; anything else is simply not found.
+    func id(_ name: String = "id", what: String) throws -> Int64 {
+        guard let raw = parameters.get(name), let id = Int64(raw), id > 0 else { throw APIError.notFound(what) }
+        return id
+    }
+
+    var requirePrincipal: Principal {
+        get throws {
+            guard let p = principal else { throw APIError.unauthorized }
+            return p
+        }
+    }
+}
+
+/// `?limit=` — default 50, at most 500.
+func pageLimit(_ raw: String?) throws -> Int {
+    guard let raw else { return 50 }
+    guard let n = Int(raw), (1...500).contains(n) else { throw APIError.badRequest("limit", "must be an integer from 1 to 500") }
+    return n
+}
+
+/// A JSON response with a status.
+func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+    let data = try APIEncoder.data(value)
+    var h = headers
+    h[.contentType] = "application/json; charset=utf-8"
+    return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+struct Page<T: Encodable>: Encodable {
+    var items: [T]
+    var nextCursor: String?
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(items, forKey: .items)
+        try c.encode(nextCursor, forKey: .nextCursor)  // explicit null when there is no next page
+    }
+    enum CodingKeys: String, CodingKey { case items, nextCursor }
+}

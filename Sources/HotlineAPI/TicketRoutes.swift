@@ -1,0 +1,135 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import HTTPTypes
+import Hummingbird
+
+/// Intake (受理), reads, lists and the caller's public progress lookup.
+struct TicketRoutes {
+    let s: Services
+    init(_ s: Services) { self.s = s }
+
+    static let listParameters: Set<String> = [
+        "status", "unit_id", "hotline_number", "channel", "nature", "category_code", "region_code",
+        "received_from", "received_to", "q", "limit", "cursor",
+    ]
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.post, "/v1/tickets", .roles([.agent, .dispatcher])) { req, ctx in
+                let principal = try ctx.requirePrincipal
+                let key = try idempotencyKey(req)
+                let raw = try await req.jsonBody(TicketIntake.Raw.self, context: ctx)
+                let intake = try TicketIntake.validate(raw, now: Date())
+                let result = try await s.tickets.create(intake, actor: principal, idempotencyKey: key, source: .api)
+                if result.created {
+                    s.intakeCounter.created(hotline: intake.hotlineNumber, source: "api")
+                    ctx.logger.info("ticket registered", metadata: ["ticket_id": "\(result.ticket.id)", "hotline": "\(intake.hotlineNumber)"])
+                }
+                let duplicates = try await s.tickets.duplicateCandidates(for: result.ticket)
+                let view = IntakeView(ticket: result.ticket, duplicateCandidates: duplicates, kbSuggestions: [])
+                // A replay answers like the original (201) and says it is one.
+                return try json(view, status: .created,
+                                headers: result.created ? [.location: "/v1/tickets/\(result.ticket.id)"]
+                                                        : [.location: "/v1/tickets/\(result.ticket.id)", HTTPField.Name("Idempotent-Replayed")!: "true"])
+            },
+            Endpoint(.get, "/v1/tickets", .anyUser) { req, ctx in
+                let principal = try ctx.requirePrincipal
+                let filter = try parseFilter(try req.query(allowed: Self.listParameters))
+                let (items, next) = try await s.tickets.list(filter, for: principal)
+                return try json(Page(items: items.map { shape($0, for: principal) }, nextCursor: next?.encoded))
+            },
+            Endpoint(.get, "/v1/tickets/{id}", .anyUser) { _, ctx in
+                let principal = try ctx.requirePrincipal
+                let id = try ctx.id(what: "ticket")
+                guard let d = try await s.tickets.detail(id: id, for: principal) else { throw APIError.notFound("ticket \(id)") }
+                return try json(DetailView(ticket: shape(d.ticket, for: principal), assignments: d.assignments, events: d.events))
+            },
+            Endpoint(.get, "/v1/tickets/by-number/{number}", .open) { req, ctx in
+                let q = try req.query(allowed: ["code"])
+                let number = ctx.parameters.get("number") ?? ""
+                guard let code = q["code"], code.count == 6, code.allSatisfy(\.isNumber) else {
+                    throw APIError.badRequest("code", "the 6-digit query code given to the caller is required")
+                }
+                guard TicketNumber.isWellFormed(number),
+                      let p = try await s.tickets.publicProgress(number: number, code: code)
+                else { throw APIError.notFound("ticket \(number.prefix(24)) with this code") }
+                return try json(p, headers: [.cacheControl: "no-store"])
+            },
+        ]
+    }
+
+    /// What a principal may see of a ticket: units get the caller masked (and nothing of a
+    /// confidential ticket's caller) and not the query code meant for the caller.
+    func shape(_ t: Ticket, for p: Principal) -> Ticket {
+        guard p.role == .handler else { return t }
+        var out = t
+        out.caller = PersonalData.forUnit(t.caller, confidential: t.confidential)
+        out.queryCode = nil
+        return out
+    }
+
+    func idempotencyKey(_ req: Request) throws -> String? {
+        guard let key = req.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
+        guard (1...200).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw APIError.badRequest("Idempotency-Key", "must be 1 to 200 visible ASCII characters")
+        }
+        return key
+    }
+
+    func parseFilter(_ q: [String: String]) throws -> TicketFilter {
+        var f = TicketFilter()
+        var c = FieldChecker()
+        if let s = q["status"] {
+            let parts = s.split(separator: ",").map(String.init)
+            let bad = parts.filter { TicketStatus(rawValue: $0) == nil }
+            if parts.isEmpty || !bad.isEmpty {
+                c.add("status", "unknown value '\(bad.first?.prefix(30) ?? "")'; one or more (comma-separated) of: \(TicketStatus.allowedList)")
+            } else { f.statuses = parts }
+        }
+        if let v = q["channel"] { let ch: Channel? = c.enumValue("channel", v, required: false); f.channel = ch?.rawValue }
+        if let v = q["nature"] { let n: Nature? = c.enumValue("nature", v, required: false); f.nature = n?.rawValue }
+        f.hotlineNumber = c.optionalText("hotline_number", q["hotline_number"], maxLength: 8)
+        f.categoryCode = c.optionalText("category_code", q["category_code"], maxLength: 64)
+        f.regionCode = c.optionalText("region_code", q["region_code"], maxLength: 64)
+        f.text = c.optionalText("q", q["q"], maxLength: 100)
+        if let u = q["unit_id"] { if let v = Int64(u) { f.unitId = v } else { c.add("unit_id", "must be a unit id") } }
+        for (name, keyPath) in [("received_from", \TicketFilter.receivedFrom), ("received_to", \TicketFilter.receivedTo)] {
+            if let v = q[name] {
+                if let d = Timestamp.parse(v) { f[keyPath: keyPath] = d } else { c.add(name, "must be an RFC 3339 time with offset") }
+            }
+        }
+        if let cur = q["cursor"] {
+            if let cursor = TicketCursor(encoded: cur) { f.cursor = cursor } else { c.add("cursor", "is not a cursor this service issued") }
+        }
+        try c.throwIfAny()
+        f.limit = try pageLimit(q["limit"])
+        return f
+    }
+}
+
+struct IntakeView: Encodable {
+    var ticket: Ticket
+    var duplicateCandidates: [DuplicateCandidate]
+    var kbSuggestions: [String]
+    func encode(to encoder: any Encoder) throws {
+        try ticket.encode(to: encoder)
+        var c = encoder.container(keyedBy: K.self)
+        try c.encode(duplicateCandidates, forKey: .duplicateCandidates)
+        try c.encode(kbSuggestions, forKey: .kbSuggestions)
+    }
+    enum K: String, CodingKey { case duplicateCandidates, kbSuggestions }
+}
+
+struct DetailView: Encodable {
+    var ticket: Ticket
+    var assignments: [TicketStore.Assignment]
+    var events: [TicketEvent]
+    func encode(to encoder: any Encoder) throws {
+        try ticket.encode(to: encoder)
+        var c = encoder.container(keyedBy: K.self)
+        try c.encode(assignments, forKey: .assignments)
+        try c.encode(events, forKey: .events)
+    }
+    enum K: String, CodingKey { case assignments, events }
+}

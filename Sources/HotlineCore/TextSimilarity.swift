@@ -1,0 +1,39 @@
+/// Chinese text compared the way the duplicate finder needs it: no word segmenter, so text is
+/// cut into overlapping character bigrams (路灯不亮 → 路灯, 灯不, 不亮) after dropping punctuation
+/// and spaces; Latin letters and digits are folded to lower case and kept as runs.
+public enum TextSimilarity {
+    public static func bigrams(_ text: String) -> Set<String> {
+        var out = Set<String>()
+        var run: [Character] = []
+        func flush() {
+            if run.count == 1 { out.insert(String(run[0])) }
+            if run.count >= 2 {
+                for i in 0..<(run.count - 1) { out.insert(String(run[i]) + String(run[i + 1])) }
+            }
+            run.removeAll(keepingCapacity: true)
+        }
+        for ch in text.lowercased() {
+            if ch.isLetter || ch.isNumber {
+                run.append(ch)
+            } else {
+                flush()
+            }
+        }
+        flush()
+        return out
+    }
+
+    /// Sørensen–Dice coefficient over bigram sets, 0...1.
+    public static func dice(_ a: Set<String>, _ b: Set<String>) -> Double {
+        if a.isEmpty && b.isEmpty { return 0 }
+        let common = a.intersection(b).count
+        return 2.0 * Double(common) / Double(a.count + b.count)
+    }
+
+    /// Share of `a`'s bigrams also in `b` (containment): a short report contained in a longer one
+    /// about the same place still scores high.
+    public static func containment(_ a: Set<String>, in b: Set<String>) -> Double {
+        guard !a.isEmpty else { return 0 }
+        return Double(a.intersection(b).count) / Double(a.count)
+    }
+}

@@ -1,0 +1,24 @@
+/// 流水号: the local day of receipt followed by that day's sequence, e.g. `2026112100042`.
+/// Sorting numbers as text sorts tickets by day of receipt, then by registration order.
+public enum TicketNumber {
+    /// Sequences 1…89,999 take five digits (`2026112100042`). A busier day continues with
+    /// `9` + seven digits (`20261121` `9` `0090000`), which still sorts after every five-digit
+    /// sequence of that day because those never start with 9. Capacity: 9,999,999 a day.
+    public static func make(day: LocalDay, sequence: Int) -> String {
+        precondition(sequence > 0 && sequence <= 9_999_999)
+        if sequence < 90_000 {
+            return day.compact + pad(sequence, 5)
+        }
+        return day.compact + "9" + pad(sequence, 7)
+    }
+
+    private static func pad(_ n: Int, _ width: Int) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+
+    /// Whether a string has the shape of a ticket number (for path validation).
+    public static func isWellFormed(_ s: String) -> Bool {
+        (s.count == 13 || s.count == 16) && s.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+}

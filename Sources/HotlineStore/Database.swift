@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The service's handle on PostgreSQL: a connection pool plus helpers for transactions and for
+/// recognising constraint violations.
+public struct Database: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Parses `postgres://user:password@host:port/db?sslmode=disable`.
+    public static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard let comps = URLComponents(string: url), let scheme = comps.scheme,
+              scheme == "postgres" || scheme == "postgresql",
+              let host = comps.host, !host.isEmpty
+        else { throw ConfigurationError("DATABASE_URL must look like postgres://user:password@host:port/db") }
+        let database = comps.path.hasPrefix("/") ? String(comps.path.dropFirst()) : comps.path
+        let ssl = comps.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable"
+        let tls: PostgresClient.Configuration.TLS
+        switch ssl {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.clientDefault)
+        default: tls = .require(.clientDefault)
+        }
+        var config = PostgresClient.Configuration(
+            host: host, port: comps.port ?? 5432,
+            username: comps.user.map { $0.removingPercentEncoding ?? $0 } ?? "postgres",
+            password: comps.password.map { $0.removingPercentEncoding ?? $0 },
+            database: database.isEmpty ? nil : database,
+            tls: tls)
+        config.options.minimumConnections = 0
+        config.options.maximumConnections = 20
+        return config
+    }
+
+    /// Runs `body` in one transaction on one connection. The body's own error is rethrown as is
+    /// (after ROLLBACK), so callers can recognise constraint violations and domain errors.
+    public func transaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        try await client.withConnection { conn in
+            try await conn.query("BEGIN", logger: logger)
+            do {
+                let result = try await body(conn)
+                try await conn.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await conn.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A PostgreSQL error reduced to what the application reacts to.
+public struct SQLFailure: Sendable {
+    public var sqlState: String
+    public var constraint: String?
+    public var message: String
+
+    public init?(_ error: any Error) {
+        guard let psql = error as? PSQLError, let info = psql.serverInfo, let state = info[.sqlState] else { return nil }
+        sqlState = state
+        constraint = info[.constraintName]
+        message = info[.message] ?? ""
+    }
+
+    public var isUniqueViolation: Bool { sqlState == "23505" }
+    public var isForeignKeyViolation: Bool { sqlState == "23503" }
+    public var isCheckViolation: Bool { sqlState == "23514" }
+    public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
+}

@@ -1,0 +1,273 @@
+import Crypto
+import Foundation
+import HotlineCore
+import PostgresNIO
+
+/// Tickets: intake, reads with access scope, lists with keyset pagination, duplicate candidates.
+public struct TicketStore: Sendable {
+    public let db: Database
+    public let zone: ServiceClockZone
+
+    public init(db: Database, zone: ServiceClockZone) {
+        self.db = db
+        self.zone = zone
+    }
+
+    public enum Source: String, Sendable { case api, `import` }
+
+    public struct CreateResult: Sendable {
+        public var ticket: Ticket
+        /// false when an earlier identical request (same Idempotency-Key or same external id) is replayed
+        public var created: Bool
+    }
+
+    static let columns = """
+        t.id, t.number, t.query_code, t.hotline_number, t.channel, t.external_id, t.received_at, t.created_at,
+        t.caller_name, t.caller_phone, t.caller_address, t.confidential, t.anonymous, t.enterprise, t.nature,
+        t.category_code, t.region_code, t.title, t.content, t.sla_policy, t.status, t.parent_id, t.version
+        """
+
+    static func ticket(_ row: PostgresRow) throws -> Ticket {
+        let r = row.makeRandomAccess()
+        let name = try r["caller_name"].decode(String?.self)
+        let phone = try r["caller_phone"].decode(String?.self)
+        let address = try r["caller_address"].decode(String?.self)
+        let caller = (name == nil && phone == nil && address == nil) ? nil : Caller(name: name, phone: phone, address: address)
+        return Ticket(
+            id: String(try r["id"].decode(Int64.self)),
+            number: try r["number"].decode(String.self),
+            queryCode: try r["query_code"].decode(String.self),
+            hotlineNumber: try r["hotline_number"].decode(String.self),
+            channel: try r["channel"].decode(String.self),
+            externalId: try r["external_id"].decode(String?.self),
+            receivedAt: try r["received_at"].decode(Date.self),
+            createdAt: try r["created_at"].decode(Date.self),
+            caller: caller,
+            confidential: try r["confidential"].decode(Bool.self),
+            anonymous: try r["anonymous"].decode(Bool.self),
+            enterprise: try r["enterprise"].decode(Bool.self),
+            nature: try r["nature"].decode(String.self),
+            categoryCode: try r["category_code"].decode(String?.self),
+            regionCode: try r["region_code"].decode(String?.self),
+            title: try r["title"].decode(String.self),
+            content: try r["content"].decode(String.self),
+            slaPolicy: try r["sla_policy"].decode(String?.self),
+            status: try r["status"].decode(String.self),
+            parentId: try r["parent_id"].decode(Int64?.self).map(String.init),
+            version: Int(try r["version"].decode(Int32.self)))
+    }
+
+    static func requestHash(_ intake: TicketIntake) -> Data {
+        Data(SHA256.hash(data: Data(intake.canonicalText.utf8)))
+    }
+
+    // MARK: intake
+
+    /// Registers a ticket (受理) exactly once. A retry with the same Idempotency-Key, or the same
+    /// hotline + external id, and the same content returns the original ticket; the same key with
+    /// different content is a conflict.
+    public func create(_ intake: TicketIntake, actor: Principal?, idempotencyKey: String?, source: Source, now: Date = Date()) async throws -> CreateResult {
+        let hash = Self.requestHash(intake)
+        if let replay = try await replay(intake, hash: hash, actor: actor, idempotencyKey: idempotencyKey) {
+            return replay
+        }
+        try await checkReferences(intake)
+        let receivedAt = intake.receivedAt ?? now
+        let day = zone.localDay(of: receivedAt)
+        let seq = try await allocateSequence(day: day)
+        let number = TicketNumber.make(day: day, sequence: seq)
+        let code = String(format: "%06d", Int.random(in: 0...999_999))
+        do {
+            let ticket = try await db.transaction { conn -> Ticket in
+                let rows = try await conn.query("""
+                    INSERT INTO tickets AS t (number, query_code, hotline_number, channel, external_id, intake_hash, received_at,
+                        created_by, source, caller_name, caller_phone, caller_address, confidential, anonymous, enterprise,
+                        nature, category_code, region_code, title, content, sla_policy)
+                    VALUES (\(number), \(code), \(intake.hotlineNumber), \(intake.channel.rawValue), \(intake.externalId), \(hash),
+                        \(receivedAt), \(actor?.userId), \(source.rawValue), \(intake.caller?.name), \(intake.caller?.phone),
+                        \(intake.caller?.address), \(intake.confidential), \(intake.anonymous), \(intake.enterprise),
+                        \(intake.nature.rawValue), \(intake.categoryCode), \(intake.regionCode), \(intake.title), \(intake.content),
+                        \(intake.slaPolicy))
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: db.logger)
+                var created: Ticket? = nil
+                for try await row in rows { created = try Self.ticket(row) }
+                guard let created, let id = Int64(created.id) else { throw StoreError.conflict("ticket insert returned nothing") }
+                let payload = Self.json(["hotline_number": intake.hotlineNumber, "channel": intake.channel.rawValue, "source": source.rawValue])
+                try await conn.query("""
+                    INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, kind, from_status, to_status, payload)
+                    VALUES (\(id), now(), \(actor?.userId), \(actor?.role.rawValue), 'registered', NULL, 'registered', \(payload)::jsonb)
+                    """, logger: db.logger)
+                if let key = idempotencyKey, let actor {
+                    try await conn.query("""
+                        INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id) VALUES (\(actor.userId), \(key), \(hash), \(id))
+                        """, logger: db.logger)
+                }
+                return created
+            }
+            return CreateResult(ticket: ticket, created: true)
+        } catch let e where SQLFailure(e)?.isUniqueViolation == true {
+            // A concurrent identical request won the race: answer with its ticket.
+            if let replay = try await replay(intake, hash: hash, actor: actor, idempotencyKey: idempotencyKey) { return replay }
+            throw e
+        }
+    }
+
+    private func replay(_ intake: TicketIntake, hash: Data, actor: Principal?, idempotencyKey: String?) async throws -> CreateResult? {
+        if let key = idempotencyKey, let actor {
+            let rows = try await db.client.query("""
+                SELECT request_hash, ticket_id FROM idempotency_keys WHERE user_id = \(actor.userId) AND key = \(key)
+                """, logger: db.logger)
+            for try await (stored, ticketId) in rows.decode((Data, Int64).self) {
+                guard stored == hash else {
+                    throw StoreError.conflict("Idempotency-Key '\(key.prefix(60))' was already used with a different request body")
+                }
+                guard let t = try await ticket(id: ticketId) else { return nil }
+                return CreateResult(ticket: t, created: false)
+            }
+        }
+        if let ext = intake.externalId {
+            let rows = try await db.client.query("""
+                SELECT intake_hash, id FROM tickets WHERE hotline_number = \(intake.hotlineNumber) AND external_id = \(ext)
+                """, logger: db.logger)
+            for try await (stored, ticketId) in rows.decode((Data, Int64).self) {
+                guard stored == hash else {
+                    throw StoreError.conflict("hotline \(intake.hotlineNumber) already has a ticket with external_id '\(ext.prefix(60))' and different content")
+                }
+                guard let t = try await ticket(id: ticketId) else { return nil }
+                return CreateResult(ticket: t, created: false)
+            }
+        }
+        return nil
+    }
+
+    /// Hotline, category, region and SLA policy must exist; every missing one is reported.
+    private func checkReferences(_ intake: TicketIntake) async throws {
+        let rows = try await db.client.query("""
+            SELECT (SELECT active FROM hotlines WHERE number = \(intake.hotlineNumber)),
+                   \(intake.categoryCode)::text IS NULL OR EXISTS (SELECT 1 FROM categories WHERE code = \(intake.categoryCode)),
+                   \(intake.regionCode)::text IS NULL OR EXISTS (SELECT 1 FROM regions WHERE code = \(intake.regionCode)),
+                   \(intake.slaPolicy)::text IS NULL OR EXISTS (SELECT 1 FROM sla_policies WHERE code = \(intake.slaPolicy))
+            """, logger: db.logger)
+        var errors: [FieldError] = []
+        for try await (hotlineActive, category, region, sla) in rows.decode((Bool?, Bool, Bool, Bool).self) {
+            switch hotlineActive {
+            case nil: errors.append(FieldError("hotline_number", "unknown hotline '\(intake.hotlineNumber)'"))
+            case false: errors.append(FieldError("hotline_number", "hotline \(intake.hotlineNumber) is not active"))
+            default: break
+            }
+            if !category { errors.append(FieldError("category_code", "unknown category '\(intake.categoryCode ?? "")'")) }
+            if !region { errors.append(FieldError("region_code", "unknown region '\(intake.regionCode ?? "")'")) }
+            if !sla { errors.append(FieldError("sla_policy", "unknown SLA policy '\(intake.slaPolicy ?? "")'")) }
+        }
+        if !errors.isEmpty { throw StoreError.invalid(errors) }
+    }
+
+    /// Next sequence number of the day. Its own short transaction so the counter row is locked
+    /// only for one statement, not for the whole intake; committed asynchronously because WAL
+    /// order guarantees that any durable ticket's counter value is durable too. A failed intake
+    /// leaves a gap in the day's numbers, never a duplicate.
+    func allocateSequence(day: LocalDay) async throws -> Int {
+        let date = day.description
+        return try await db.transaction { conn in
+            try await conn.query("SET LOCAL synchronous_commit = off", logger: db.logger)
+            let rows = try await conn.query("""
+                INSERT INTO ticket_number_counters AS c (day, last) VALUES (\(date)::date, 1)
+                ON CONFLICT (day) DO UPDATE SET last = c.last + 1
+                RETURNING last
+                """, logger: db.logger)
+            for try await v in rows.decode(Int32.self) { return Int(v) }
+            throw StoreError.conflict("ticket counter returned nothing")
+        }
+    }
+
+    static func json(_ dict: [String: String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: dict, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: reads
+
+    /// The ticket without scope checks (internal use).
+    public func ticket(id: Int64) async throws -> Ticket? {
+        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM tickets t WHERE t.id = \(id)", logger: db.logger)
+        for try await row in rows { return try Self.ticket(row) }
+        return nil
+    }
+
+    /// Whether the principal may see the ticket: hotline-center roles see all; a handler only
+    /// tickets assigned (now or before) to its unit or a unit below it.
+    public func isVisible(ticketId: Int64, to principal: Principal) async throws -> Bool {
+        guard principal.role == .handler else { return true }
+        guard let unit = principal.unitId else { return false }
+        let rows = try await db.client.query("""
+            SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id
+            WHERE a.ticket_id = \(ticketId) AND u.path @> ARRAY[\(unit)]::bigint[] LIMIT 1
+            """, logger: db.logger)
+        for try await _ in rows.decode(Int.self) { return true }
+        return false
+    }
+
+    public struct Assignment: Sendable, Codable, Equatable {
+        public var id: String
+        public var unitId: String
+        public var role: String
+        public var dispatchedAt: Date
+        public var endedAt: Date?
+    }
+
+    public struct Detail: Sendable {
+        public var ticket: Ticket
+        public var assignments: [Assignment]
+        public var events: [TicketEvent]
+    }
+
+    /// The ticket with its assignments and events, or nil when absent or outside the caller's scope.
+    public func detail(id: Int64, for principal: Principal) async throws -> Detail? {
+        guard let t = try await ticket(id: id), try await isVisible(ticketId: id, to: principal) else { return nil }
+        var assignments: [Assignment] = []
+        for try await (aid, unit, role, at, ended) in try await db.client.query("""
+            SELECT id, unit_id, role, dispatched_at, ended_at FROM assignments WHERE ticket_id = \(id) ORDER BY id
+            """, logger: db.logger).decode((Int64, Int64, String, Date, Date?).self) {
+            assignments.append(Assignment(id: String(aid), unitId: String(unit), role: role, dispatchedAt: at, endedAt: ended))
+        }
+        var events: [TicketEvent] = []
+        for try await (eid, at, actor, role, kind, from, to, payload) in try await db.client.query("""
+            SELECT id, at, actor_id, actor_role, kind, from_status, to_status, payload::text FROM ticket_events
+            WHERE ticket_id = \(id) ORDER BY id
+            """, logger: db.logger).decode((Int64, Date, Int64?, String?, String, String?, String?, String).self) {
+            let dict = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any] ?? [:]
+            events.append(TicketEvent(id: String(eid), at: at, actorId: actor.map(String.init), actorRole: role, kind: kind,
+                                      fromStatus: from, toStatus: to, payload: dict.mapValues { "\($0)" }))
+        }
+        return Detail(ticket: t, assignments: assignments, events: events)
+    }
+
+    public struct PublicProgress: Sendable, Codable, Equatable {
+        public var number: String
+        public var status: String
+        public var receivedAt: Date
+        public var hotlineNumber: String
+        public var replies: [String]
+    }
+
+    /// The caller's progress lookup: only with the right query code, and without personal data.
+    public func publicProgress(number: String, code: String) async throws -> PublicProgress? {
+        let rows = try await db.client.query("""
+            SELECT number, status, received_at, hotline_number, query_code FROM tickets WHERE number = \(number)
+            """, logger: db.logger)
+        for try await (n, status, received, hotline, stored) in rows.decode((String, String, Date, String, String).self) {
+            guard constantTimeEquals(stored, code) else { return nil }
+            return PublicProgress(number: n, status: status, receivedAt: received, hotlineNumber: hotline, replies: [])
+        }
+        return nil
+    }
+
+    private func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import Logging
+
+/// Configuration from the environment (API.md), with defaults that match scripts/db-up.sh.
+struct Config {
+    var databaseURL: String
+    var host: String
+    var port: Int
+    var timeZone: String
+    var logLevel: Logger.Level
+    var dbDirectory: URL
+
+    static let defaultDatabaseURL = "postgres://hotline:hotline@127.0.0.1:54329/hotline"
+
+    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Config {
+        let port = env["HOTLINE_PORT"].map { Int($0) } ?? 8080
+        guard let port, (1...65535).contains(port) else { throw ConfigurationError("HOTLINE_PORT must be a port number") }
+        let level = Logger.Level(rawValue: (env["LOG_LEVEL"] ?? "info").lowercased())
+        guard let level else { throw ConfigurationError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical") }
+        return Config(
+            databaseURL: env["DATABASE_URL"] ?? defaultDatabaseURL,
+            host: env["HOTLINE_HOST"] ?? "127.0.0.1",
+            port: port,
+            timeZone: env["HOTLINE_TIMEZONE"] ?? "Asia/Shanghai",
+            logLevel: level,
+            dbDirectory: try locateDbDirectory(env["HOTLINE_DB_DIR"]))
+    }
+
+    /// `db/` holds migrations and seed files: $HOTLINE_DB_DIR, else ./db, else next to the
+    /// executable's package (for `swift run` from elsewhere).
+    static func locateDbDirectory(_ explicit: String?) throws -> URL {
+        let fm = FileManager.default
+        var candidates: [URL] = []
+        if let explicit { candidates.append(URL(fileURLWithPath: explicit)) }
+        candidates.append(URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("db"))
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(dir.appendingPathComponent("db"))
+            dir = dir.deletingLastPathComponent()
+        }
+        for c in candidates where fm.fileExists(atPath: c.appendingPathComponent("migrations").path) {
+            return c
+        }
+        throw ConfigurationError("cannot find db/migrations; run from the project folder or set HOTLINE_DB_DIR")
+    }
+
+    /// The settings, without the database password.
+    var printable: String {
+        var url = URLComponents(string: databaseURL)
+        if url?.password != nil { url?.password = "***" }
+        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path)"
+    }
+
+    func makeLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import HotlineAPI
+import HotlineCore
+import HotlineStore
+import Hummingbird
+import Logging
+import Metrics
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+
+@main
+struct Hotline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hotline",
+        abstract: "The 12345 government service hotline dispatcher.",
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, UserCommand.self])
+}
+
+/// Runs `body` with a connected pool, then shuts the pool down.
+func withDatabase<R: Sendable>(_ config: Config, _ body: @Sendable (Database) async throws -> R) async throws -> R {
+    let logger = config.makeLogger("hotline.db")
+    let client = PostgresClient(configuration: try Database.configuration(url: config.databaseURL), backgroundLogger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        await Task.yield()  // let run() start before the first lease
+        do {
+            return try await body(Database(client: client, logger: logger))
+        } catch let e as PSQLError {
+            throw ConfigurationError(String(reflecting: e))
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API (graceful shutdown on SIGTERM/SIGINT).")
+
+    @Flag(help: "Apply pending migrations before serving.")
+    var migrate = false
+
+    func run() async throws {
+        let config = try Config.fromEnvironment()
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = config.logLevel
+            return h
+        }
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.nameAndLabelSanitizer = { name, labels in
+            func clean(_ s: String) -> String {
+                String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "_" })
+            }
+            return (clean(name), labels.map { (clean($0.0), $0.1) })
+        }
+        MetricsSystem.bootstrap(factory)
+
+        let logger = config.makeLogger("hotline")
+        logger.info("starting", metadata: ["config": "\(config.printable)"])
+        let client = PostgresClient(configuration: try Database.configuration(url: config.databaseURL), backgroundLogger: config.makeLogger("hotline.db"))
+        let db = Database(client: client, logger: config.makeLogger("hotline.db"))
+        let migrator = try Migrator(directory: config.dbDirectory.appendingPathComponent("migrations"))
+        let services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(identifier: config.timeZone), metrics: registry)
+        let migrateFirst = migrate
+        let app = buildApplication(services, host: config.host, port: config.port, logger: logger,
+                                   beforeServerStarts: { if migrateFirst { try await migrator.migrate(db) } })
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply db/migrations in order (idempotent, advisory-locked).")
+
+    func run() async throws {
+        let config = try Config.fromEnvironment()
+        let migrator = try Migrator(directory: config.dbDirectory.appendingPathComponent("migrations"))
+        let applied = try await withDatabase(config) { try await migrator.migrate($0) }
+        print(applied.isEmpty ? "database is up to date (\(migrator.migrations.count) migrations)" : "applied: \(applied.joined(separator: ", "))")
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load reference data: hotline registry, categories, regions; --demo adds demo units.")
+
+    @Flag(help: "Also load demo regions and units (a fictional city).")
+    var demo = false
+
+    func run() async throws {
+        let config = try Config.fromEnvironment()
+        let seedDir = config.dbDirectory.appendingPathComponent("seed")
+        let files: [(CSVImporter.Kind, String)] = [(.hotlines, "hotlines-cn.csv"), (.categories, "categories.csv")]
+            + (demo ? [(.regions, "demo/regions.csv"), (.units, "demo/units.csv")] : [])
+        let zone = try ServiceClockZone(identifier: config.timeZone)
+        try await withDatabase(config) { db in
+            let importer = CSVImporter(reference: ReferenceStore(db: db), tickets: TicketStore(db: db, zone: zone))
+            for (kind, file) in files {
+                let text = try String(contentsOf: seedDir.appendingPathComponent(file), encoding: .utf8)
+                let report = try await importer.run(kind, csv: text, actor: nil)
+                print("\(file): \(report.created) created, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected.count) rejected")
+                for r in report.rejected { print("  line \(r.line): \(r.errors.map(\.description).joined(separator: "; "))") }
+                if !report.rejected.isEmpty { throw ExitCode(1) }
+            }
+        }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Import a CSV file: hotlines, units, categories, regions or tickets.")
+
+    @Argument(help: "hotlines | units | categories | regions | tickets")
+    var kind: String
+    @Argument(help: "CSV file (UTF-8, header row)")
+    var file: String
+
+    func run() async throws {
+        guard let k = CSVImporter.Kind(rawValue: kind) else {
+            throw ValidationError("kind must be one of: \(CSVImporter.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let config = try Config.fromEnvironment()
+        let text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
+        let zone = try ServiceClockZone(identifier: config.timeZone)
+        let report = try await withDatabase(config) { db in
+            try await CSVImporter(reference: ReferenceStore(db: db), tickets: TicketStore(db: db, zone: zone)).run(k, csv: text, actor: nil)
+        }
+        print(String(decoding: try APIEncoder.data(report), as: UTF8.self))
+        if !report.rejected.isEmpty { throw ExitCode(2) }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, Token.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user; prints its token alone on the last line.")
+        @Option(help: "Login name") var login: String
+        @Option(help: "agent | dispatcher | handler | callback | supervisor | admin | auditor") var role: String
+        @Option(help: "Unit id or code (required for handlers)") var unit: String?
+        @Option(help: "Display name") var name: String?
+
+        func run() async throws {
+            guard let r = Role(rawValue: role) else { throw ValidationError("role must be one of: \(Role.allowedList)") }
+            if r == .handler && unit == nil { throw ValidationError("--unit is required for a handler") }
+            let config = try Config.fromEnvironment()
+            let (user, token) = try await withDatabase(config) { db -> (User, String) in
+                var unitId: Int64? = nil
+                if let unit {
+                    if let id = Int64(unit), try await ReferenceStore(db: db).unit(id: id) != nil { unitId = id }
+                    else { unitId = try await ReferenceStore(db: db).unitId(code: unit) }
+                    guard unitId != nil else { throw ValidationError("unknown unit '\(unit)'") }
+                }
+                return try await UserStore(db: db).create(.init(login: login, displayName: name ?? login, role: r, unitId: unitId))
+            }
+            print("created user \(user.login) (id \(user.id), role \(user.role))")
+            print(token)
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue another token for an existing user; prints it alone on the last line.")
+        @Option(help: "Login name") var login: String
+
+        func run() async throws {
+            let config = try Config.fromEnvironment()
+            let token = try await withDatabase(config) { try await UserStore(db: $0).issueToken(login: login) }
+            print(token)
+        }
+    }
+}
