@@ -55,6 +55,18 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .target(
+            name: "HotlineTestSupport",
+            dependencies: [
+                "HotlineAPI",
+                "HotlineStore",
+                "HotlineCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/HotlineTestSupport"
+        ),
         .testTarget(
             name: "HotlineCoreTests",
             dependencies: ["HotlineCore"]
@@ -62,6 +74,7 @@ let package = Package(
         .testTarget(
             name: "HotlineStoreTests",
             dependencies: [
+                "HotlineTestSupport",
                 "HotlineStore",
                 "HotlineCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -70,6 +83,7 @@ let package = Package(
         .testTarget(
             name: "HotlineAPITests",
             dependencies: [
+                "HotlineTestSupport",
                 "HotlineAPI",
                 "HotlineStore",
                 "HotlineCore",

@@ -14,14 +14,12 @@ extension TicketStore {
     public func duplicateCandidates(for t: Ticket, limit: Int = 5) async throws -> [DuplicateCandidate] {
         guard let selfId = Int64(t.id) else { return [] }
         let since = t.receivedAt.addingTimeInterval(-Self.duplicateWindow)
-        let open = TicketStatus.openStates.map(\.rawValue)
         var found: [Int64: DuplicateCandidate] = [:]
 
         if let phone = t.caller?.phone {
             let rows = try await db.client.query("""
                 SELECT id, number, status, received_at, title FROM tickets
                 WHERE caller_phone = \(phone) AND received_at >= \(since) AND id <> \(selfId)
-                  AND status = ANY(\(open)::text[])
                   AND status NOT IN ('answered','rejected','transferred','merged','closed','terminated')
                 ORDER BY received_at DESC LIMIT 50
                 """, logger: db.logger)

@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import HotlineAPI
+import HotlineCore
+import HotlineStore
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+
+/// An application on its own database, driven in-process through the router.
+public struct TestApp: Sendable {
+    public let client: any TestClientProtocol
+    public let services: Services
+
+    /// Runs `body` against a fresh app and database.
+    public static func with<R: Sendable>(_ body: @Sendable (TestApp) async throws -> R) async throws -> R {
+        try await TestDatabase.with(runClient: false) { db in
+            let migrator = try Migrator(directory: TestDatabase.dbDirectory.appendingPathComponent("migrations"))
+            let services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(), metrics: nil)
+            let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: TestDatabase.logger)
+            return try await app.test(.router) { client in
+                try await body(TestApp(client: client, services: services))
+            }
+        }
+    }
+
+    /// Creates a user of this role (handlers get the given unit, or the first street office) and
+    /// answers its bearer token.
+    public func token(_ role: Role, login: String? = nil, unitCode: String = "XHQ-XX") async throws -> String {
+        var unit: Int64? = nil
+        if role == .handler { unit = try await services.reference.unitId(code: unitCode) }
+        let name = login ?? "\(role.rawValue)_\(UUID().uuidString.prefix(8))"
+        return try await services.users.create(.init(login: name, displayName: name, role: role, unitId: unit)).1
+    }
+
+    public struct Reply: Sendable {
+        public var status: HTTPResponse.Status
+        public var headers: HTTPFields
+        public var body: String
+        public var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        }
+        public var fieldErrors: [String] {
+            (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+        }
+        public var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+    }
+
+    public func request(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil,
+                        json body: Any? = nil, raw: [UInt8]? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var buffer: ByteBuffer? = nil
+        if let body {
+            let data = try JSONSerialization.data(withJSONObject: body)
+            buffer = ByteBuffer(bytes: data)
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        }
+        if let raw { buffer = ByteBuffer(bytes: raw) }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: buffer) { r in
+            Reply(status: r.status, headers: r.headers, body: String(buffer: r.body))
+        }
+    }
+
+    public func csv(_ uri: String, token: String, _ text: String) async throws -> Reply {
+        try await request(.post, uri, token: token, raw: Array(text.utf8), headers: [.contentType: "text/csv"])
+    }
+}
