@@ -1,0 +1,108 @@
+import Foundation
+import HTTPTypes
+import HotlineCore
+import HotlineStore
+import HotlineTestSupport
+import Testing
+
+@Suite struct AccessTests {
+    @Test func missingBadOrRevokedTokensAre401() async throws {
+        try await TestApp.with { app in
+            #expect(try await app.request(.get, "/v1/tickets").status == .unauthorized)
+            #expect(try await app.request(.get, "/v1/tickets", token: "hl_not-a-real-token-at-all").status == .unauthorized)
+            #expect(try await app.request(.get, "/v1/tickets", headers: [.authorization: "Basic YWRtaW46YWRtaW4="]).status == .unauthorized)
+            let r = try await app.request(.get, "/v1/tickets")
+            #expect(r.headers[.wwwAuthenticate] == "Bearer")
+            #expect(r.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+
+            let admin = try await app.token(.admin)
+            let created = try await app.request(.post, "/v1/users", token: admin, json: ["login": "zhang.agent", "role": "agent", "display_name": "张坐席"])
+            #expect(created.status == .created)
+            let token = try #require(created.json["token"] as? String)
+            let userId = try #require(created.json["id"] as? String)
+            #expect(try await app.request(.get, "/v1/tickets", token: token).status == .ok)
+            let revoked = try await app.request(.delete, "/v1/users/\(userId)/tokens", token: admin)
+            #expect(revoked.status == .ok && revoked.json["revoked"] as? Int == 1)
+            #expect(try await app.request(.get, "/v1/tickets", token: token).status == .unauthorized)
+            #expect(try await app.request(.delete, "/v1/users/999999/tokens", token: admin).status == .notFound)
+
+            // Tokens are stored hashed: the token text is nowhere in the database.
+            var stored = 0
+            for try await n in try await app.services.db.client.query("SELECT count(*) FROM api_tokens WHERE encode(token_hash, 'escape') LIKE \("%" + token + "%")", logger: app.services.db.logger).decode(Int.self) { stored = n }
+            #expect(stored == 0)
+        }
+    }
+
+    /// Role × endpoint: each role either passes the role check (any status but 401/403) or gets 403.
+    @Test func roleMatrix() async throws {
+        try await TestApp.with { app in
+            var tokens: [Role: String] = [:]
+            for role in Role.allCases { tokens[role] = try await app.token(role) }
+            let center: Set<Role> = [.agent, .dispatcher, .callback, .supervisor, .admin, .auditor]
+            let all = Set(Role.allCases)
+            let matrix: [(HTTPRequest.Method, String, Set<Role>)] = [
+                (.get, "/v1/hotlines", all), (.post, "/v1/hotlines", [.admin]), (.get, "/v1/hotlines/12315", all),
+                (.put, "/v1/hotlines/12315", [.admin]),
+                (.get, "/v1/units", all), (.post, "/v1/units", [.admin]), (.get, "/v1/units/1", all), (.put, "/v1/units/1", [.admin]),
+                (.get, "/v1/categories", all), (.post, "/v1/categories", [.admin]),
+                (.get, "/v1/regions", all), (.post, "/v1/regions", [.admin]),
+                (.post, "/v1/users", [.admin]), (.delete, "/v1/users/999999/tokens", [.admin]),
+                (.post, "/v1/tickets", [.agent, .dispatcher]), (.get, "/v1/tickets", all), (.get, "/v1/tickets/1", all),
+                (.post, "/v1/imports/units", [.admin]), (.post, "/v1/imports/tickets", [.admin, .dispatcher]),
+            ]
+            #expect(center.isSubset(of: all))
+            for (method, path, allowed) in matrix {
+                for role in Role.allCases {
+                    let r = try await app.request(method, path, token: tokens[role], raw: [], headers: [.contentType: path.contains("imports") ? "text/csv" : "application/json"])
+                    if allowed.contains(role) {
+                        #expect(r.status != .forbidden && r.status != .unauthorized, "\(role) \(method) \(path) → \(r.status)")
+                    } else {
+                        #expect(r.status == .forbidden, "\(role) \(method) \(path) → \(r.status), expected 403")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func handlerSeesOnlyItsUnitsTicketsMasked() async throws {
+        try await TestApp.with { app in
+            let agent = try await app.token(.agent)
+            let street = try await app.token(.handler, unitCode: "XHQ-XX")         // 西溪街道
+            let district = try await app.token(.handler, unitCode: "XHQ")           // 西湖区 (above it)
+            let other = try await app.token(.handler, unitCode: "SCQ")              // 上城区
+            let mine = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket()).json["id"] as! String
+            let theirs = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["title": "别处", "caller": ["phone": "13911112222"]])).json["id"] as! String
+            // Before dispatch no unit sees anything.
+            #expect(try await app.request(.get, "/v1/tickets/\(mine)", token: street).status == .notFound)
+            #expect(try await app.request(.get, "/v1/tickets", token: street).items.isEmpty)
+            // Assign: mine to the office below 西溪街道, theirs to 上城区.
+            let db = app.services.db
+            let office = try await app.services.reference.unitId(code: "XHQ-XX-1")!
+            let scq = try await app.services.reference.unitId(code: "SCQ")!
+            try await db.client.query("INSERT INTO assignments (ticket_id, unit_id, role) VALUES (\(Int64(mine)!), \(office), 'lead'), (\(Int64(theirs)!), \(scq), 'lead')", logger: db.logger)
+
+            for token in [street, district] {
+                let r = try await app.request(.get, "/v1/tickets/\(mine)", token: token)
+                #expect(r.status == .ok)
+                let caller = r.json["caller"] as? [String: Any]
+                #expect(caller?["phone"] as? String == "138****8000")
+                #expect(caller?["name"] as? String == "张*")
+                #expect(caller?["address"] == nil)
+                #expect(r.json["query_code"] == nil)
+                #expect(!r.body.contains("13800138000"))
+                #expect(try await app.request(.get, "/v1/tickets/\(theirs)", token: token).status == .notFound)
+                let list = try await app.request(.get, "/v1/tickets", token: token)
+                #expect(list.items.map { $0["id"] as? String } == [mine])
+                #expect(!list.body.contains("13800138000"))
+            }
+            #expect(try await app.request(.get, "/v1/tickets/\(mine)", token: other).status == .notFound)
+            #expect(try await app.request(.get, "/v1/tickets?unit_id=\(office)", token: other).items.isEmpty)
+            // Confidential: the unit sees no caller at all.
+            try await db.client.query("UPDATE tickets SET confidential = true WHERE id = \(Int64(mine)!)", logger: db.logger)
+            let conf = try await app.request(.get, "/v1/tickets/\(mine)", token: street)
+            #expect(conf.json["caller"] == nil)
+            // The hotline center still sees the caller in full.
+            #expect((try await app.request(.get, "/v1/tickets/\(mine)", token: agent).json["caller"] as? [String: Any])?["phone"] as? String == "13800138000")
+        }
+    }
+}
