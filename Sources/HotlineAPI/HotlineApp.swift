@@ -15,11 +15,19 @@ public struct Services: Sendable {
     public let users: UserStore
     public let tickets: TicketStore
     public let importer: CSVImporter
+    public let calendar: CalendarStore
+    public let policies: PolicyStore
+    public let routing: RoutingStore
+    public let workflow: TicketWorkflow
+    public let sweeper: EscalationSweeper
+    /// Where "now" comes from (a hand-moved clock in tests).
+    public let clock: any NowSource
     /// Where /metrics reads from; nil in tests that do not bootstrap metrics.
     public let metrics: PrometheusCollectorRegistry?
     public let intakeCounter: IntakeMetrics
 
-    public init(db: Database, migrator: Migrator, zone: ServiceClockZone, metrics: PrometheusCollectorRegistry?) {
+    public init(db: Database, migrator: Migrator, zone: ServiceClockZone, metrics: PrometheusCollectorRegistry?,
+                clock: any NowSource = SystemNow()) {
         self.db = db
         self.migrator = migrator
         self.zone = zone
@@ -27,6 +35,12 @@ public struct Services: Sendable {
         self.users = UserStore(db: db)
         self.tickets = TicketStore(db: db, zone: zone)
         self.importer = CSVImporter(reference: reference, tickets: tickets, maxRows: Limits.maxCSVRows)
+        self.calendar = CalendarStore(db: db)
+        self.policies = PolicyStore(db: db)
+        self.routing = RoutingStore(db: db)
+        self.clock = clock
+        self.workflow = TicketWorkflow(db: db, zone: zone, clock: clock)
+        self.sweeper = EscalationSweeper(db: db, zone: zone)
         self.metrics = metrics
         self.intakeCounter = IntakeMetrics()
     }
@@ -35,7 +49,8 @@ public struct Services: Sendable {
 /// All endpoints of the service, in the order of the OpenAPI document.
 public func allEndpoints(_ s: Services) -> [Endpoint] {
     ServiceRoutes(s).endpoints + ReferenceRoutes(s).endpoints + UserRoutes(s).endpoints
-        + TicketRoutes(s).endpoints + ImportRoutes(s).endpoints
+        + CalendarRoutes(s).endpoints + PolicyRoutes(s).endpoints + RoutingRoutes(s).endpoints
+        + TicketRoutes(s).endpoints + WorkflowRoutes(s).endpoints + ImportRoutes(s).endpoints
 }
 
 public func buildRouter(_ s: Services) -> Router<AppContext> {
@@ -77,5 +92,32 @@ struct RequestLogMiddleware: RouterMiddleware {
             "ms": "\(String(format: "%.1f", millis))",
         ])
         return response
+    }
+}
+
+/// The escalation sweeper inside `serve`: one pass every `interval`, stopping on graceful shutdown.
+public struct EscalationService: Service {
+    let services: Services
+    let interval: Duration
+    let logger: Logger
+
+    public init(services: Services, interval: Duration, logger: Logger) {
+        self.services = services
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let issued = try await services.sweeper.sweep(now: services.clock.now())
+                if issued > 0 { logger.info("escalations issued", metadata: ["count": "\(issued)"]) }
+            } catch {
+                logger.error("escalation sweep failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            }
+            try? await Task.sleep(for: interval)
+            // cancelWhenGracefulShutdown is not used so an interrupted pass never stops halfway
+            // through a batch; the loop checks for shutdown between passes instead.
+        }
     }
 }

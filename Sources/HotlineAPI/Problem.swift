@@ -37,11 +37,15 @@ public struct APIError: Error, Sendable {
         var detail: String
         var errors: [FieldError]?
         var requestId: String?
+        var currentStatus: String?
+        var allowedVerbs: [String]?
     }
 
     func response(requestId: String?) -> Response {
         let body = Body(type: "about:blank", title: title, status: Int(status.code), detail: detail,
-                        errors: errors.isEmpty ? nil : errors, requestId: requestId)
+                        errors: errors.isEmpty ? nil : errors, requestId: requestId,
+                        currentStatus: extra["current_status"],
+                        allowedVerbs: extra["allowed_verbs"].map { $0.isEmpty ? [] : $0.split(separator: ",").map(String.init) })
         let data = (try? APIEncoder.data(body)) ?? Data()
         var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
@@ -76,6 +80,12 @@ struct ProblemMiddleware: RouterMiddleware {
             case .conflict(let detail): return .conflict(detail)
             case .invalid(let errors): return .badRequest(errors)
             }
+        case let e as TicketWorkflow.StateConflict:
+            return APIError(.conflict, "Conflict", e.detail, extra: [
+                "current_status": e.status.rawValue, "allowed_verbs": e.allowed.map(\.rawValue).joined(separator: ","),
+            ])
+        case let e as TicketWorkflow.Forbidden:
+            return APIError(.forbidden, "Forbidden", e.detail)
         case let e as any HTTPResponseError:
             switch e.status {
             case .notFound: return APIError(.notFound, "Not found", "no such endpoint")

@@ -11,7 +11,7 @@ struct TicketRoutes {
 
     static let listParameters: Set<String> = [
         "status", "unit_id", "hotline_number", "channel", "nature", "category_code", "region_code",
-        "received_from", "received_to", "q", "limit", "cursor",
+        "received_from", "received_to", "q", "limit", "cursor", "overdue",
     ]
 
     var endpoints: [Endpoint] {
@@ -40,10 +40,27 @@ struct TicketRoutes {
                 return try json(Page(items: items.map { shape($0, for: principal) }, nextCursor: next?.encoded))
             },
             Endpoint(.get, "/v1/tickets/{id}", .anyUser) { _, ctx in
+                try await detailResponse(id: try ctx.id(what: "ticket"), for: try ctx.requirePrincipal)
+            },
+            Endpoint(.get, "/v1/units/{id}/inbox", .anyUser) { req, ctx in
                 let principal = try ctx.requirePrincipal
-                let id = try ctx.id(what: "ticket")
-                guard let d = try await s.tickets.detail(id: id, for: principal) else { throw APIError.notFound("ticket \(id)") }
-                return try json(DetailView(ticket: shape(d.ticket, for: principal), assignments: d.assignments, events: d.events))
+                let unit = try ctx.id(what: "unit")
+                let q = try req.query(allowed: ["state", "limit", "cursor"])
+                guard try await s.reference.unit(id: unit) != nil,
+                      try await s.reference.unit(unit, isWithin: principal) else { throw APIError.notFound("unit \(unit)") }
+                var f = try parseFilter(q.filter { $0.key != "state" })
+                f.activeUnitId = unit
+                f.now = s.clock.now()
+                switch q["state"] {
+                case nil: break
+                case "to_accept": f.statuses = [TicketStatus.dispatched.rawValue]
+                case "in_progress": f.statuses = [TicketStatus.accepted, .extensionRequested, .reopened, .replied].map(\.rawValue)
+                case "returned": f.statuses = [TicketStatus.returnRequested.rawValue]
+                case "overdue": f.overdue = true
+                default: throw APIError.badRequest("state", "unknown value; one of: to_accept, in_progress, overdue, returned")
+                }
+                let (items, next) = try await s.tickets.list(f, for: principal)
+                return try json(Page(items: items.map { shape($0, for: principal) }, nextCursor: next?.encoded))
             },
             Endpoint(.get, "/v1/tickets/by-number/{number}", .open) { req, ctx in
                 let q = try req.query(allowed: ["code"])
@@ -57,6 +74,13 @@ struct TicketRoutes {
                 return try json(p, headers: [.cacheControl: "no-store"])
             },
         ]
+    }
+
+    func detailResponse(id: Int64, for principal: Principal) async throws -> Response {
+        guard let d = try await s.tickets.detail(id: id, for: principal, now: s.clock.now()) else { throw APIError.notFound("ticket \(id)") }
+        return try json(DetailView(ticket: shape(d.ticket, for: principal), assignments: d.assignments,
+                                   escalations: d.escalations, events: d.events),
+                        headers: [.eTag: "\"\(d.ticket.version)\""])
     }
 
     /// What a principal may see of a ticket: units get the caller masked (and nothing of a
@@ -99,6 +123,13 @@ struct TicketRoutes {
                 if let d = Timestamp.parse(v) { f[keyPath: keyPath] = d } else { c.add(name, "must be an RFC 3339 time with offset") }
             }
         }
+        if let o = q["overdue"] {
+            switch o {
+            case "true": f.overdue = true; f.now = s.clock.now()
+            case "false": break
+            default: c.add("overdue", "must be true or false")
+            }
+        }
         if let cur = q["cursor"] {
             if let cursor = TicketCursor(encoded: cur) { f.cursor = cursor } else { c.add("cursor", "is not a cursor this service issued") }
         }
@@ -124,12 +155,14 @@ struct IntakeView: Encodable {
 struct DetailView: Encodable {
     var ticket: Ticket
     var assignments: [TicketStore.Assignment]
+    var escalations: [TicketStore.Escalation]
     var events: [TicketEvent]
     func encode(to encoder: any Encoder) throws {
         try ticket.encode(to: encoder)
         var c = encoder.container(keyedBy: K.self)
         try c.encode(assignments, forKey: .assignments)
+        try c.encode(escalations, forKey: .escalations)
         try c.encode(events, forKey: .events)
     }
-    enum K: String, CodingKey { case assignments, events }
+    enum K: String, CodingKey { case assignments, escalations, events }
 }

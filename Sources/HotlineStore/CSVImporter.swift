@@ -6,7 +6,9 @@ import HotlineCore
 /// the same file again changes nothing (creates and updates only what differs).
 public struct CSVImporter: Sendable {
     public enum Kind: String, CaseIterable, Sendable {
-        case hotlines, units, categories, regions, tickets
+        case hotlines, units, categories, regions, calendar
+        case routingRules = "routing-rules"
+        case tickets
     }
 
     public struct Rejection: Sendable, Codable, Equatable {
@@ -30,6 +32,8 @@ public struct CSVImporter: Sendable {
         case .hotlines: return ["number", "name", "department", "merge_mode"]
         case .units: return ["code", "name", "level"]
         case .categories, .regions: return ["code", "name"]
+        case .calendar: return ["date", "kind"]
+        case .routingRules: return ["category_code", "lead_unit_code"]
         case .tickets: return ["external_id", "hotline_number", "channel", "received_at", "nature", "title", "content"]
         }
     }
@@ -114,6 +118,42 @@ public struct CSVImporter: Sendable {
             try c.throwIfAny()
             let input = ReferenceStore.UnitInput(code: code!, name: name!, parentId: parentId, level: level!, regionCode: region, active: active)
             return try await reference.saveUnit(id: nil, input, upsertByCode: true).1
+
+        case .calendar:
+            var c = FieldChecker()
+            let day = LocalDay(iso: (v["date"] ?? "").trimmingWhitespace())
+            if day == nil { c.add("date", "must be a date like 2026-10-01") }
+            let kind: WorkingCalendar.Kind? = c.enumValue("kind", v["kind"]?.trimmingWhitespace(), required: true)
+            let note = c.optionalText("note", v["note"], maxLength: 200) ?? ""
+            let region = ReferenceValidation.code(&c, "region_code", v["region_code"], required: false)
+            try c.throwIfAny()
+            return try await CalendarStore(db: reference.db).put(day!, kind: kind!, note: note, region: region)
+
+        case .routingRules:
+            // Demo and bulk catalogue loads name units by code. A line identical to the active
+            // version is unchanged; a different one becomes the rule's next version.
+            var c = FieldChecker()
+            let category = ReferenceValidation.code(&c, "category_code", v["category_code"], required: true)
+            let region = ReferenceValidation.code(&c, "region_code", v["region_code"], required: false)
+            let nature: Nature? = c.enumValue("nature", v["nature"].flatMap { $0.trimmingWhitespace().isEmpty ? nil : $0.trimmingWhitespace() }, required: false)
+            let hotline = c.optionalText("hotline_number", v["hotline_number"], maxLength: 8)
+            let sla = c.optionalText("sla_policy", v["sla_policy"], maxLength: 40) ?? "standard"
+            var lead: Int64? = nil
+            if let code = ReferenceValidation.code(&c, "lead_unit_code", v["lead_unit_code"], required: true) {
+                lead = try await reference.unitId(code: code)
+                if lead == nil { c.add("lead_unit_code", "unknown unit '\(code)'") }
+            }
+            var co: [Int64] = []
+            for code in (v["co_unit_codes"] ?? "").split(separator: " ").map(String.init) where !code.isEmpty {
+                if let id = try await reference.unitId(code: code) { co.append(id) } else { c.add("co_unit_codes", "unknown unit '\(code)'") }
+            }
+            try c.throwIfAny()
+            let routing = RoutingStore(db: reference.db)
+            let input = RoutingStore.Input(categoryCode: category!, regionCode: region, nature: nature?.rawValue, hotlineNumber: hotline,
+                                           leadUnitId: lead!, coUnitIds: co, slaPolicy: sla, active: true)
+            if try await routing.activeRuleMatches(input) { return .unchanged }
+            let saved = try await routing.save(input, by: actor?.userId)
+            return saved.version == 1 ? .created : .updated
 
         case .tickets:
             var c = FieldChecker()

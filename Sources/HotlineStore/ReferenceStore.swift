@@ -243,3 +243,16 @@ public struct ReferenceStore: Sendable {
         }
     }
 }
+
+extension ReferenceStore {
+    /// Whether a unit is within what the principal may see: everything for hotline-center roles,
+    /// the own unit and those below it for a handler.
+    public func unit(_ id: Int64, isWithin p: Principal) async throws -> Bool {
+        guard p.role == .handler else { return true }
+        guard let mine = p.unitId else { return false }
+        for try await _ in try await db.client.query("SELECT 1 FROM units WHERE id = \(id) AND path @> ARRAY[\(mine)]::bigint[]", logger: db.logger).decode(Int.self) {
+            return true
+        }
+        return false
+    }
+}

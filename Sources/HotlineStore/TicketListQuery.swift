@@ -11,6 +11,11 @@ public struct TicketFilter: Sendable, Equatable {
     public var categoryCode: String?
     public var regionCode: String?
     public var unitId: Int64?
+    /// Tickets whose active assignment (lead or co) is with this unit: the unit inbox.
+    public var activeUnitId: Int64?
+    /// Tickets whose lead assignment has a running clock past its deadline at `now`.
+    public var overdue: Bool = false
+    public var now: Date = Date()
     public var receivedFrom: Date?
     public var receivedTo: Date?
     public var text: String?
@@ -67,6 +72,12 @@ extension TicketStore {
               AND (\(pattern)::text IS NULL OR (t.title || ' ' || t.content) ILIKE \(pattern))
               AND (\(f.unitId)::bigint IS NULL OR EXISTS (
                     SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.unit_id = \(f.unitId)))
+              AND (\(f.activeUnitId)::bigint IS NULL OR EXISTS (
+                    SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.unit_id = \(f.activeUnitId) AND a.status = 'active'))
+              AND (NOT \(f.overdue) OR EXISTS (
+                    SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.role = 'lead' AND a.status = 'active'
+                      AND ((a.response_met_at IS NULL AND a.response_deadline < \(f.now))
+                        OR (a.close_met_at IS NULL AND a.close_deadline < \(f.now)))))
               AND (\(scopeUnit)::bigint IS NULL OR EXISTS (
                     SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id
                     WHERE a.ticket_id = t.id AND u.path @> ARRAY[\(scopeUnit)]::bigint[]))

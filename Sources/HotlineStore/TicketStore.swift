@@ -197,39 +197,93 @@ public struct TicketStore: Sendable {
 
     /// Whether the principal may see the ticket: hotline-center roles see all; a handler only
     /// tickets assigned (now or before) to its unit or a unit below it.
-    public func isVisible(ticketId: Int64, to principal: Principal) async throws -> Bool {
+    public func isVisible(ticketId: Int64, to principal: Principal, on conn: PostgresConnection? = nil) async throws -> Bool {
         guard principal.role == .handler else { return true }
         guard let unit = principal.unitId else { return false }
-        let rows = try await db.client.query("""
+        let query: PostgresQuery = """
             SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id
             WHERE a.ticket_id = \(ticketId) AND u.path @> ARRAY[\(unit)]::bigint[] LIMIT 1
-            """, logger: db.logger)
+            """
+        let rows: PostgresRowSequence
+        if let conn { rows = try await conn.query(query, logger: db.logger) } else { rows = try await db.client.query(query, logger: db.logger) }
         for try await _ in rows.decode(Int.self) { return true }
         return false
+    }
+
+    public struct Clock: Sendable, Codable, Equatable {
+        public var kind: String
+        public var startedAt: Date
+        public var deadline: Date
+        public var metAt: Date?
+        public var breached: Bool
     }
 
     public struct Assignment: Sendable, Codable, Equatable {
         public var id: String
         public var unitId: String
         public var role: String
+        public var status: String
+        public var slaPolicy: String?
         public var dispatchedAt: Date
         public var endedAt: Date?
+        public var extensionDays: Int
+        public var clocks: [Clock]
+        public var nextEscalation: String?
+        public var nextEscalationAt: Date?
+    }
+
+    public struct Escalation: Sendable, Codable, Equatable {
+        public var id: String
+        public var assignmentId: String
+        public var unitId: String
+        public var level: String
+        public var issuedAt: Date
+        public var requiredBy: Date?
+        public var issuedBy: String?
+        public var note: String
     }
 
     public struct Detail: Sendable {
         public var ticket: Ticket
         public var assignments: [Assignment]
+        public var escalations: [Escalation]
         public var events: [TicketEvent]
     }
 
-    /// The ticket with its assignments and events, or nil when absent or outside the caller's scope.
-    public func detail(id: Int64, for principal: Principal) async throws -> Detail? {
+    /// The ticket with its assignments (and their clocks), escalations and events, or nil when
+    /// absent or outside the caller's scope. `now` decides whether a running clock is breached.
+    public func detail(id: Int64, for principal: Principal, now: Date = Date()) async throws -> Detail? {
         guard let t = try await ticket(id: id), try await isVisible(ticketId: id, to: principal) else { return nil }
         var assignments: [Assignment] = []
-        for try await (aid, unit, role, at, ended) in try await db.client.query("""
-            SELECT id, unit_id, role, dispatched_at, ended_at FROM assignments WHERE ticket_id = \(id) ORDER BY id
-            """, logger: db.logger).decode((Int64, Int64, String, Date, Date?).self) {
-            assignments.append(Assignment(id: String(aid), unitId: String(unit), role: role, dispatchedAt: at, endedAt: ended))
+        for try await row in try await db.client.query("""
+            SELECT id, unit_id, role, status, sla_policy, dispatched_at, ended_at, extension_days,
+                   response_deadline, response_met_at, close_deadline, close_met_at,
+                   callback_started_at, callback_deadline, callback_met_at, next_escalation_level, next_escalation_at
+            FROM assignments WHERE ticket_id = \(id) ORDER BY id
+            """, logger: db.logger) {
+            let (aid, unit, role, status, sla, at, ended, ext, rd, rm, cd, cm, bs, bd, bm, nl, na) =
+                try row.decode((Int64, Int64, String, String, String?, Date, Date?, Int32, Date?, Date?, Date?, Date?, Date?, Date?, Date?, String?, Date?).self)
+            var clocks: [Clock] = []
+            // A clock stops counting when the assignment ends (returned, terminated).
+            let stop = ended ?? now
+            func clock(_ kind: String, _ start: Date, _ deadline: Date?, _ met: Date?) {
+                guard let deadline else { return }
+                clocks.append(Clock(kind: kind, startedAt: start, deadline: deadline, metAt: met, breached: (met ?? stop) > deadline))
+            }
+            clock("response", at, rd, rm)
+            clock("close", at, cd, cm)
+            if let bs { clock("callback", bs, bd, bm) }
+            assignments.append(Assignment(id: String(aid), unitId: String(unit), role: role, status: status, slaPolicy: sla,
+                                          dispatchedAt: at, endedAt: ended, extensionDays: Int(ext), clocks: clocks,
+                                          nextEscalation: nl, nextEscalationAt: na))
+        }
+        var escalations: [Escalation] = []
+        for try await (eid, aid, unit, level, at, req, by, note) in try await db.client.query("""
+            SELECT id, assignment_id, unit_id, level, issued_at, required_by, issued_by, note FROM escalations
+            WHERE ticket_id = \(id) ORDER BY issued_at, id
+            """, logger: db.logger).decode((Int64, Int64, Int64, String, Date, Date?, Int64?, String).self) {
+            escalations.append(Escalation(id: String(eid), assignmentId: String(aid), unitId: String(unit), level: level, issuedAt: at,
+                                          requiredBy: req, issuedBy: by.map(String.init), note: note))
         }
         var events: [TicketEvent] = []
         for try await (eid, at, actor, role, kind, from, to, payload) in try await db.client.query("""
@@ -240,7 +294,7 @@ public struct TicketStore: Sendable {
             events.append(TicketEvent(id: String(eid), at: at, actorId: actor.map(String.init), actorRole: role, kind: kind,
                                       fromStatus: from, toStatus: to, payload: dict.mapValues { "\($0)" }))
         }
-        return Detail(ticket: t, assignments: assignments, events: events)
+        return Detail(ticket: t, assignments: assignments, escalations: escalations, events: events)
     }
 
     public struct PublicProgress: Sendable, Codable, Equatable {
@@ -254,11 +308,12 @@ public struct TicketStore: Sendable {
     /// The caller's progress lookup: only with the right query code, and without personal data.
     public func publicProgress(number: String, code: String) async throws -> PublicProgress? {
         let rows = try await db.client.query("""
-            SELECT number, status, received_at, hotline_number, query_code FROM tickets WHERE number = \(number)
+            SELECT number, status, received_at, hotline_number, query_code, outcome->>'reply' FROM tickets WHERE number = \(number)
             """, logger: db.logger)
-        for try await (n, status, received, hotline, stored) in rows.decode((String, String, Date, String, String).self) {
+        for try await (n, status, received, hotline, stored, reply) in rows.decode((String, String, Date, String, String, String?).self) {
             guard constantTimeEquals(stored, code) else { return nil }
-            return PublicProgress(number: n, status: status, receivedAt: received, hotlineNumber: hotline, replies: [])
+            // Only a reply the hotline center approved is public.
+            return PublicProgress(number: n, status: status, receivedAt: received, hotlineNumber: hotline, replies: reply.map { [$0] } ?? [])
         }
         return nil
     }

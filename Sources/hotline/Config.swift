@@ -11,6 +11,8 @@ struct Config {
     var timeZone: String
     var logLevel: Logger.Level
     var dbDirectory: URL
+    /// Seconds between escalation sweeps; 0 turns the sweeper off in this process.
+    var sweepIntervalSeconds: Int
 
     static let defaultDatabaseURL = "postgres://hotline:hotline@127.0.0.1:54329/hotline"
 
@@ -25,7 +27,14 @@ struct Config {
             port: port,
             timeZone: env["HOTLINE_TIMEZONE"] ?? "Asia/Shanghai",
             logLevel: level,
-            dbDirectory: try locateDbDirectory(env["HOTLINE_DB_DIR"]))
+            dbDirectory: try locateDbDirectory(env["HOTLINE_DB_DIR"]),
+            sweepIntervalSeconds: try sweepInterval(env["HOTLINE_SWEEP_INTERVAL"]))
+    }
+
+    static func sweepInterval(_ raw: String?) throws -> Int {
+        guard let raw else { return 60 }
+        guard let n = Int(raw), (0...86400).contains(n) else { throw ConfigurationError("HOTLINE_SWEEP_INTERVAL must be seconds from 0 to 86400") }
+        return n
     }
 
     /// `db/` holds migrations and seed files: $HOTLINE_DB_DIR, else ./db, else next to the
@@ -50,7 +59,7 @@ struct Config {
     var printable: String {
         var url = URLComponents(string: databaseURL)
         if url?.password != nil { url?.password = "***" }
-        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path)"
+        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s"
     }
 
     func makeLogger(_ label: String) -> Logger {

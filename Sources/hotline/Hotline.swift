@@ -64,7 +64,9 @@ struct Serve: AsyncParsableCommand {
         let migrator = try Migrator(directory: config.dbDirectory.appendingPathComponent("migrations"))
         let services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(identifier: config.timeZone), metrics: registry)
         let migrateFirst = migrate
+        let sweeper = EscalationService(services: services, interval: .seconds(config.sweepIntervalSeconds), logger: config.makeLogger("hotline.sweeper"))
         let app = buildApplication(services, host: config.host, port: config.port, logger: logger,
+                                   services: config.sweepIntervalSeconds > 0 ? [sweeper] : [],
                                    beforeServerStarts: { if migrateFirst { try await migrator.migrate(db) } })
         try await app.runService()
     }
@@ -83,7 +85,7 @@ struct Migrate: AsyncParsableCommand {
 
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load reference data: hotline registry, categories, regions; --demo adds demo units.")
+        abstract: "Load reference data: hotline registry, categories, the official calendar; --demo adds a demo city (regions, units, routing rules).")
 
     @Flag(help: "Also load demo regions and units (a fictional city).")
     var demo = false
@@ -91,8 +93,8 @@ struct Seed: AsyncParsableCommand {
     func run() async throws {
         let config = try Config.fromEnvironment()
         let seedDir = config.dbDirectory.appendingPathComponent("seed")
-        let files: [(CSVImporter.Kind, String)] = [(.hotlines, "hotlines-cn.csv"), (.categories, "categories.csv")]
-            + (demo ? [(.regions, "demo/regions.csv"), (.units, "demo/units.csv")] : [])
+        let files: [(CSVImporter.Kind, String)] = [(.hotlines, "hotlines-cn.csv"), (.categories, "categories.csv"), (.calendar, "calendar-cn.csv")]
+            + (demo ? [(.regions, "demo/regions.csv"), (.units, "demo/units.csv"), (.routingRules, "demo/routing-rules.csv"), (.hotlines, "demo/hotline-defaults.csv")] : [])
         let zone = try ServiceClockZone(identifier: config.timeZone)
         try await withDatabase(config) { db in
             let importer = CSVImporter(reference: ReferenceStore(db: db), tickets: TicketStore(db: db, zone: zone))
@@ -110,7 +112,7 @@ struct Seed: AsyncParsableCommand {
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Import a CSV file: hotlines, units, categories, regions or tickets.")
 
-    @Argument(help: "hotlines | units | categories | regions | tickets")
+    @Argument(help: "hotlines | units | categories | regions | calendar | routing-rules | tickets")
     var kind: String
     @Argument(help: "CSV file (UTF-8, header row)")
     var file: String

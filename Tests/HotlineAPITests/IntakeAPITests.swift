@@ -222,3 +222,49 @@ func validTicket(_ extra: [String: Any] = [:]) -> [String: Any] {
         }
     }
 }
+
+@Suite struct IntakeConcurrencyAndLoggingTests {
+    @Test func twoHundredTicketsFromEightClientsGetDistinctNumbers() async throws {
+        try await TestApp.with { app in
+            let agent = try await app.token(.agent)
+            let numbers = try await withThrowingTaskGroup(of: [String].self) { group in
+                for task in 0..<8 {
+                    group.addTask {
+                        var mine: [String] = []
+                        for i in 0..<25 {
+                            let r = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["title": "并发\(task)-\(i)", "caller": ["phone": "139\(task)000\(String(format: "%04d", i))"]]))
+                            mine.append(r.json["number"] as? String ?? "missing")
+                        }
+                        return mine
+                    }
+                }
+                var all: [String] = []
+                for try await n in group { all += n }
+                return all
+            }
+            #expect(numbers.count == 200 && Set(numbers).count == 200 && !numbers.contains("missing"))
+            let page = try await app.request(.get, "/v1/tickets?limit=500", token: agent)
+            #expect(page.items.count == 200)
+        }
+    }
+
+    @Test func logsNeverContainCallersPhoneOrName() async throws {
+        let logs = CapturedLogs()
+        try await TestApp.with(logger: logs.logger()) { app in
+            let agent = try await app.token(.agent)
+            let handler = try await app.token(.handler)
+            _ = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["caller": ["name": "王秘密", "phone": "13912345678", "address": "保密路9号"]]))
+            _ = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["caller": ["name": "王秘密", "phone": "13912345678x"]]))
+            _ = try await app.request(.get, "/v1/tickets?q=13912345678", token: agent)
+            _ = try await app.request(.get, "/v1/tickets?q=13912345678", token: handler)
+            _ = try await app.csv("/v1/imports/tickets", token: try await app.token(.dispatcher),
+                                  "external_id,hotline_number,channel,received_at,nature,title,content,caller_name,caller_phone\nX1,12315,phone,2026-11-01T09:00:00+08:00,consult,t,c,王秘密,13912345678\nX2,12315,fax,bad,consult,t,c,王秘密,13912345678\n")
+        }
+        let all = logs.all
+        #expect(all.contains { $0.contains("ticket registered") })
+        #expect(all.contains { $0.contains("route=/v1/tickets") })
+        for line in all {
+            #expect(!line.contains("13912345678") && !line.contains("王秘密") && !line.contains("保密路"), "\(line)")
+        }
+    }
+}

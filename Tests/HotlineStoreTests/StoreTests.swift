@@ -31,20 +31,33 @@ import Testing
             // The template is already migrated: nothing to apply, and it reports up to date.
             #expect(try await migrator.migrate(db).isEmpty)
             #expect(try await migrator.isUpToDate(db))
-            // Forget the last migration's record and undo it, then race four migrators.
-            let last = migrator.migrations.last!.version
-            try await db.client.query("DELETE FROM schema_migrations WHERE version = \(last)", logger: db.logger)
-            #expect(try await migrator.isUpToDate(db) == false)
-            try await db.client.query("DROP TABLE idempotency_keys, ticket_events, assignments, tickets, ticket_number_counters CASCADE", logger: db.logger)
-            try await db.client.query("DROP FUNCTION refuse_change", logger: db.logger)
+            // A new migration file (with a $$ body) raced by four migrators is applied once.
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mig-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            for m in migrator.migrations {
+                try m.sql.write(to: dir.appendingPathComponent("\(m.version)_\(m.name).sql"), atomically: true, encoding: .utf8)
+            }
+            try """
+                CREATE TABLE migrator_probe (id int PRIMARY KEY);
+                CREATE FUNCTION probe_insert() RETURNS void LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO migrator_probe VALUES (1); END $$;
+                SELECT probe_insert();
+                """.write(to: dir.appendingPathComponent("9999_probe.sql"), atomically: true, encoding: .utf8)
+            let extended = try Migrator(directory: dir)
+            #expect(try await extended.isUpToDate(db) == false)
             let applied = try await withThrowingTaskGroup(of: [String].self) { group in
-                for _ in 0..<4 { group.addTask { try await migrator.migrate(db) } }
+                for _ in 0..<4 { group.addTask { try await extended.migrate(db) } }
                 var all: [String] = []
                 for try await a in group { all += a }
                 return all
             }
+            let last = "9999"
             #expect(applied == [last])
-            #expect(try await migrator.isUpToDate(db))
+            #expect(try await extended.isUpToDate(db))
+            var rows = 0
+            for try await n in try await db.client.query("SELECT count(*) FROM migrator_probe", logger: db.logger).decode(Int.self) { rows = n }
+            #expect(rows == 1)
         }
     }
 }

@@ -5,6 +5,7 @@ import HotlineCore
 import HotlineStore
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 
 /// An application on its own database, driven in-process through the router.
@@ -13,11 +14,12 @@ public struct TestApp: Sendable {
     public let services: Services
 
     /// Runs `body` against a fresh app and database.
-    public static func with<R: Sendable>(_ body: @Sendable (TestApp) async throws -> R) async throws -> R {
+    public static func with<R: Sendable>(logger: Logger = TestDatabase.logger, clock: any NowSource = SystemNow(),
+                                         _ body: @Sendable (TestApp) async throws -> R) async throws -> R {
         try await TestDatabase.with(runClient: false) { db in
             let migrator = try Migrator(directory: TestDatabase.dbDirectory.appendingPathComponent("migrations"))
-            let services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(), metrics: nil)
-            let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: TestDatabase.logger)
+            let services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(), metrics: nil, clock: clock)
+            let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: logger)
             return try await app.test(.router) { client in
                 try await body(TestApp(client: client, services: services))
             }
@@ -60,6 +62,12 @@ public struct TestApp: Sendable {
         return try await client.execute(uri: uri, method: method, headers: headers, body: buffer) { r in
             Reply(status: r.status, headers: r.headers, body: String(buffer: r.body))
         }
+    }
+
+    /// The id of a unit by its code (the demo city's units are in every test database).
+    public func unit(_ code: String) async throws -> String {
+        guard let id = try await services.reference.unitId(code: code) else { throw StoreError.notFound("unit \(code)") }
+        return String(id)
     }
 
     public func csv(_ uri: String, token: String, _ text: String) async throws -> Reply {

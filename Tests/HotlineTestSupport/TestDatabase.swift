@@ -38,6 +38,7 @@ public enum TestDatabase {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
+            await Task.yield()
             return try await body(client)
         }
     }
@@ -48,6 +49,11 @@ public enum TestDatabase {
     /// city). With `runClient` the client is run here; otherwise the caller runs it (an
     /// Application runs it as one of its services).
     public static func with<R: Sendable>(runClient: Bool = true, _ body: @Sendable (Database) async throws -> R) async throws -> R {
+        try await withNamed(runClient: runClient) { db, _ in try await body(db) }
+    }
+
+    /// As `with`, also passing the database's name (to open a second pool on it).
+    public static func withNamed<R: Sendable>(runClient: Bool = true, _ body: @Sendable (Database, String) async throws -> R) async throws -> R {
         let tmpl = try await template.name()
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20).lowercased()
         try await withAdmin { admin in
@@ -71,12 +77,12 @@ public enum TestDatabase {
             result = await withTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
                 defer { group.cancelAll() }
-                do { return .success(try await body(db)) } catch { return .failure(error) }
+                do { return .success(try await body(db, name)) } catch { return .failure(error) }
             }
         } else {
-            do { result = .success(try await body(db)) } catch { result = .failure(error) }
+            do { result = .success(try await body(db, name)) } catch { result = .failure(error) }
         }
-        try? await withAdmin { admin in
+        _ = try? await withAdmin { admin in
             try await admin.query("DROP DATABASE IF EXISTS \(unescaped: name) WITH (FORCE)", logger: logger)
         }
         return try result.get()
@@ -147,7 +153,7 @@ actor TemplateBuilder {
 public enum Seeds {
     static let files: [(CSVImporter.Kind, String)] = [
         (.hotlines, "hotlines-cn.csv"), (.categories, "categories.csv"),
-        (.regions, "demo/regions.csv"), (.units, "demo/units.csv"),
+        (.regions, "demo/regions.csv"), (.units, "demo/units.csv"), (.calendar, "calendar-cn.csv"),
     ]
 
     static func load(_ db: Database) async throws {

@@ -1,0 +1,85 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import Hummingbird
+
+/// The working-day calendar: exceptions per year, edits by admin, and deadline computation.
+struct CalendarRoutes {
+    let s: Services
+    init(_ s: Services) { self.s = s }
+
+    struct DayBody: Decodable {
+        var kind: String?
+        var note: String?
+        var regionCode: String?
+    }
+
+    struct DeadlineAnswer: Encodable {
+        var from: Date
+        var deadline: Date
+        var amount: Int
+        var unit: String
+        var regionCode: String?
+    }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/v1/calendar/deadline", .anyUser) { req, _ in
+                let q = try req.query(allowed: ["from", "working_days", "hours", "minutes", "region_code"])
+                var c = FieldChecker()
+                var from = s.clock.now()
+                if let f = q["from"] {
+                    if let d = Timestamp.parse(f) { from = d } else { c.add("from", "must be an RFC 3339 time with offset") }
+                }
+                let given = [("working_days", DurationUnit.workingDays), ("hours", .hours), ("minutes", .minutes)].filter { q[$0.0] != nil }
+                var length = ClockLength(1, .workingDays)
+                if given.count != 1 {
+                    c.add("working_days", "give exactly one of working_days, hours, minutes")
+                } else if let n = Int(q[given[0].0]!), (1...3650).contains(n) {
+                    length = ClockLength(n, given[0].1)
+                } else {
+                    c.add(given[0].0, "must be an integer from 1 to 3650")
+                }
+                let region = c.optionalText("region_code", q["region_code"], maxLength: 64)
+                try c.throwIfAny()
+                let calc = DeadlineCalculator(calendar: try await s.calendar.load(), zone: s.zone)
+                return try json(DeadlineAnswer(from: from, deadline: calc.deadline(from: from, length, region: region),
+                                               amount: length.amount, unit: length.unit.rawValue, regionCode: region))
+            },
+            // The router needs one parameter name per position: GET reads a year in {date}.
+            Endpoint(.get, "/v1/calendar/{date}", .anyUser) { req, ctx in
+                _ = try req.query(allowed: [])
+                guard let year = ctx.parameters.get("date").flatMap({ Int($0) }), (2000...2100).contains(year) else {
+                    throw APIError.badRequest("year", "must be a year from 2000 to 2100")
+                }
+                return try json(Page(items: try await s.calendar.year(year), nextCursor: nil))
+            },
+            Endpoint(.put, "/v1/calendar/{date}", .admin) { req, ctx in
+                let day = try Self.day(ctx)
+                let b = try await req.jsonBody(DayBody.self, context: ctx)
+                var c = FieldChecker()
+                let kind: WorkingCalendar.Kind? = c.enumValue("kind", b.kind, required: true)
+                let note = c.optionalText("note", b.note, maxLength: 200) ?? ""
+                let region = c.optionalText("region_code", b.regionCode, maxLength: 64)
+                try c.throwIfAny()
+                _ = try await s.calendar.put(day, kind: kind!, note: note, region: region)
+                return try json(CalendarStore.Entry(date: day.description, kind: kind!.rawValue, note: note, regionCode: region))
+            },
+            Endpoint(.delete, "/v1/calendar/{date}", .admin) { req, ctx in
+                let day = try Self.day(ctx)
+                let q = try req.query(allowed: ["region_code"])
+                guard try await s.calendar.delete(day, region: q["region_code"]) else {
+                    throw APIError.notFound("calendar exception on \(day)")
+                }
+                return Response(status: .noContent)
+            },
+        ]
+    }
+
+    static func day(_ ctx: AppContext) throws -> LocalDay {
+        guard let raw = ctx.parameters.get("date"), let day = LocalDay(iso: raw) else {
+            throw APIError.badRequest("date", "must be a date like 2026-10-01")
+        }
+        return day
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import HTTPTypes
+import HotlineCore
+import HotlineStore
+import Hummingbird
+
+/// The lifecycle verbs, `POST /v1/tickets/{id}/<verb>`, each answering the updated ticket.
+struct WorkflowRoutes {
+    let s: Services
+    init(_ s: Services) { self.s = s }
+
+    /// Verbs served now; `callback` arrives with the callback loop.
+    static let verbs: [Verb] = [.answer, .reject, .transfer, .merge, .dispatch, .accept, .return, .returnDecision,
+                                .extensionRequest, .extensionDecision, .reply, .replyReview, .escalate, .terminate]
+
+    var endpoints: [Endpoint] {
+        Self.verbs.map { verb in
+            Endpoint(.post, "/v1/tickets/{id}/\(verb.rawValue)", .roles(verb.roles)) { req, ctx in
+                let principal = try ctx.requirePrincipal
+                let id = try ctx.id(what: "ticket")
+                let ifMatch = try Self.ifMatch(req)
+                let raw = verb == .accept ? TicketAction.Raw() : try await req.jsonBody(TicketAction.Raw.self, context: ctx)
+                let action = try TicketAction.validate(verb, raw)
+                try await s.workflow.apply(action, to: id, by: principal, ifMatch: ifMatch)
+                return try await TicketRoutes(s).detailResponse(id: id, for: principal)
+            }
+        }
+    }
+
+    /// `If-Match: 3` or `If-Match: "3"` (an ETag-style quoted version).
+    static func ifMatch(_ req: Request) throws -> Int? {
+        guard var v = req.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if v.hasPrefix("W/") { v.removeFirst(2) }
+        v = v.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        guard let n = Int(v), n > 0 else { throw APIError.badRequest("If-Match", "must be the ticket's version number") }
+        return n
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// A validated lifecycle command: the verb with its body.
+public enum TicketAction: Sendable, Equatable {
+    case answer(kbEntryId: String?, answer: String)
+    case reject(reason: String, advice: String)
+    case transfer(target: String, note: String)
+    case merge(into: Int64)
+    case dispatch(lead: Int64?, co: [Int64], slaPolicy: String?)
+    case accept
+    case requestReturn(reason: String, basis: String, suggestedUnit: Int64?)
+    case decideReturn(approve: Bool, newLead: Int64?, note: String)
+    case requestExtension(days: Int, reason: String)
+    case decideExtension(approve: Bool, note: String)
+    case reply(content: String, basis: String, callerInformed: Bool)
+    case reviewReply(approve: Bool, note: String)
+    case escalate(level: EscalationLevel, note: String)
+    case terminate(reason: String)
+
+    public var verb: Verb {
+        switch self {
+        case .answer: return .answer
+        case .reject: return .reject
+        case .transfer: return .transfer
+        case .merge: return .merge
+        case .dispatch: return .dispatch
+        case .accept: return .accept
+        case .requestReturn: return .return
+        case .decideReturn: return .returnDecision
+        case .requestExtension: return .extensionRequest
+        case .decideExtension: return .extensionDecision
+        case .reply: return .reply
+        case .reviewReply: return .replyReview
+        case .escalate: return .escalate
+        case .terminate: return .terminate
+        }
+    }
+
+    /// Whether the decision (for *-decision and review verbs) approves.
+    public var approves: Bool {
+        switch self {
+        case .decideReturn(let a, _, _), .decideExtension(let a, _), .reviewReply(let a, _): return a
+        default: return true
+        }
+    }
+
+    /// The untrusted body of any verb; which fields matter depends on the verb.
+    public struct Raw: Sendable, Codable {
+        public var kbEntryId: String?
+        public var answer: String?
+        public var reason: String?
+        public var advice: String?
+        public var target: String?
+        public var note: String?
+        public var intoTicketId: String?
+        public var leadUnitId: String?
+        public var coUnitIds: [String]?
+        public var slaPolicy: String?
+        public var basis: String?
+        public var suggestedUnitId: String?
+        public var approve: Bool?
+        public var newLeadUnitId: String?
+        public var workingDays: Int?
+        public var content: String?
+        public var callerInformed: Bool?
+        public var level: String?
+        public init() {}
+    }
+
+    public static let transferTargets = ["110", "119", "120", "122"]
+
+    public static func validate(_ verb: Verb, _ r: Raw) throws(ValidationFailure) -> TicketAction {
+        var c = FieldChecker()
+        func id(_ field: String, _ raw: String?, required: Bool) -> Int64? {
+            guard let raw else { if required { c.add(field, "is required") }; return nil }
+            guard let v = Int64(raw), v > 0 else { c.add(field, "must be an id"); return nil }
+            return v
+        }
+        func decision() -> Bool {
+            guard let a = r.approve else { c.add("approve", "is required (true or false)"); return false }
+            return a
+        }
+        let note = c.optionalText("note", r.note, maxLength: 2000, multiline: true) ?? ""
+        let action: TicketAction
+        switch verb {
+        case .answer:
+            let kb = c.optionalText("kb_entry_id", r.kbEntryId, maxLength: 40)
+            let answer = c.requiredText("answer", r.answer, maxLength: 5000, multiline: true) ?? ""
+            action = .answer(kbEntryId: kb, answer: answer)
+        case .reject:
+            let reason = c.requiredText("reason", r.reason, maxLength: 2000, multiline: true) ?? ""
+            let advice = c.optionalText("advice", r.advice, maxLength: 2000, multiline: true) ?? ""
+            action = .reject(reason: reason, advice: advice)
+        case .transfer:
+            let target = c.requiredText("target", r.target, maxLength: 3) ?? ""
+            if !target.isEmpty && !transferTargets.contains(target) { c.add("target", "unknown value '\(target)'; one of: 110, 119, 120, 122") }
+            action = .transfer(target: target, note: note)
+        case .merge:
+            action = .merge(into: id("into_ticket_id", r.intoTicketId, required: true) ?? 0)
+        case .dispatch:
+            let lead = id("lead_unit_id", r.leadUnitId, required: false)
+            var co: [Int64] = []
+            for (i, raw) in (r.coUnitIds ?? []).enumerated() {
+                if let v = Int64(raw), v > 0 { co.append(v) } else { c.add("co_unit_ids[\(i)]", "must be a unit id") }
+            }
+            if lead == nil && !(r.coUnitIds ?? []).isEmpty { c.add("co_unit_ids", "co-units need an explicit lead_unit_id") }
+            if let lead, co.contains(lead) { c.add("co_unit_ids", "must not contain the lead unit") }
+            if co.count > 20 { c.add("co_unit_ids", "at most 20 co-units") }
+            let sla = c.optionalText("sla_policy", r.slaPolicy, maxLength: 40)
+            action = .dispatch(lead: lead, co: Array(Set(co)).sorted(), slaPolicy: sla)
+        case .accept:
+            action = .accept
+        case .return:
+            let reason = c.requiredText("reason", r.reason, maxLength: 2000, multiline: true) ?? ""
+            let basis = c.optionalText("basis", r.basis, maxLength: 2000, multiline: true) ?? ""
+            action = .requestReturn(reason: reason, basis: basis, suggestedUnit: id("suggested_unit_id", r.suggestedUnitId, required: false))
+        case .returnDecision:
+            let approve = decision()
+            action = .decideReturn(approve: approve, newLead: id("new_lead_unit_id", r.newLeadUnitId, required: false), note: note)
+        case .extensionRequest:
+            var days = 0
+            if let d = r.workingDays { if (1...60).contains(d) { days = d } else { c.add("working_days", "must be from 1 to 60") } }
+            else { c.add("working_days", "is required") }
+            let reason = c.requiredText("reason", r.reason, maxLength: 2000, multiline: true) ?? ""
+            action = .requestExtension(days: days, reason: reason)
+        case .extensionDecision:
+            action = .decideExtension(approve: decision(), note: note)
+        case .reply:
+            let content = c.requiredText("content", r.content, maxLength: 10_000, multiline: true) ?? ""
+            let basis = c.optionalText("basis", r.basis, maxLength: 2000, multiline: true) ?? ""
+            if r.callerInformed == nil { c.add("caller_informed", "is required (true or false)") }
+            action = .reply(content: content, basis: basis, callerInformed: r.callerInformed ?? false)
+        case .replyReview:
+            action = .reviewReply(approve: decision(), note: note)
+        case .escalate:
+            let level: EscalationLevel? = c.enumValue("level", r.level, required: true)
+            action = .escalate(level: level ?? .reminder, note: note)
+        case .terminate:
+            action = .terminate(reason: c.requiredText("reason", r.reason, maxLength: 2000, multiline: true) ?? "")
+        case .callback:
+            c.add("verb", "callback is not available yet")
+            action = .accept
+        }
+        try c.throwIfAny()
+        return action
+    }
+}
