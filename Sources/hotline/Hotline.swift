@@ -15,7 +15,7 @@ struct Hotline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline",
         abstract: "The 12345 government service hotline dispatcher.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, UserCommand.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, UserCommand.self, Sweep.self])
 }
 
 /// Runs `body` with a connected pool, then shuts the pool down.
@@ -170,5 +170,28 @@ struct UserCommand: AsyncParsableCommand {
             let token = try await withDatabase(config) { try await UserStore(db: $0).issueToken(login: login) }
             print(token)
         }
+    }
+}
+
+struct Sweep: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one escalation pass now (serve runs it every HOTLINE_SWEEP_INTERVAL seconds); prints what it issued.")
+
+    @Option(help: "Pretend it is this RFC 3339 time (for replays and benchmarks).")
+    var at: String?
+
+    func run() async throws {
+        let config = try Config.fromEnvironment()
+        var now = Date()
+        if let at {
+            guard let d = Timestamp.parse(at) else { throw ValidationError("--at must be an RFC 3339 time with offset") }
+            now = d
+        }
+        let zone = try ServiceClockZone(identifier: config.timeZone)
+        let started = ContinuousClock.now
+        let moment = now
+        let issued = try await withDatabase(config) { try await EscalationSweeper(db: $0, zone: zone).sweep(now: moment) }
+        let elapsed = ContinuousClock.now - started
+        print("issued \(issued) escalation record(s) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
     }
 }

@@ -49,6 +49,18 @@ import Testing
                 (.post, "/v1/users", [.admin]), (.delete, "/v1/users/999999/tokens", [.admin]),
                 (.post, "/v1/tickets", [.agent, .dispatcher]), (.get, "/v1/tickets", all), (.get, "/v1/tickets/1", all),
                 (.post, "/v1/imports/units", [.admin]), (.post, "/v1/imports/tickets", [.admin, .dispatcher]),
+                (.get, "/v1/calendar/2026", all), (.put, "/v1/calendar/2026-12-31", [.admin]), (.delete, "/v1/calendar/2026-12-31", [.admin]),
+                (.get, "/v1/calendar/deadline?working_days=1", all),
+                (.get, "/v1/sla-policies", all), (.get, "/v1/sla-policies/standard", all), (.put, "/v1/sla-policies/standard", [.admin]),
+                (.get, "/v1/routing-rules", all), (.post, "/v1/routing-rules", [.admin]),
+                (.get, "/v1/units/1/inbox", all),
+                (.post, "/v1/tickets/999999/answer", [.agent]), (.post, "/v1/tickets/999999/reject", [.agent]),
+                (.post, "/v1/tickets/999999/transfer", [.agent]), (.post, "/v1/tickets/999999/merge", [.agent, .dispatcher]),
+                (.post, "/v1/tickets/999999/dispatch", [.agent, .dispatcher]), (.post, "/v1/tickets/999999/accept", [.handler]),
+                (.post, "/v1/tickets/999999/return", [.handler]), (.post, "/v1/tickets/999999/return-decision", [.dispatcher]),
+                (.post, "/v1/tickets/999999/extension", [.handler]), (.post, "/v1/tickets/999999/extension-decision", [.dispatcher]),
+                (.post, "/v1/tickets/999999/reply", [.handler]), (.post, "/v1/tickets/999999/reply-review", [.dispatcher]),
+                (.post, "/v1/tickets/999999/escalate", [.supervisor]), (.post, "/v1/tickets/999999/terminate", [.dispatcher, .supervisor]),
             ]
             #expect(center.isSubset(of: all))
             for (method, path, allowed) in matrix {
