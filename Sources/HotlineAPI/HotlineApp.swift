@@ -20,6 +20,7 @@ public struct Services: Sendable {
     public let routing: RoutingStore
     public let workflow: TicketWorkflow
     public let sweeper: EscalationSweeper
+    public let knowledge: KnowledgeStore
     /// Where "now" comes from (a hand-moved clock in tests).
     public let clock: any NowSource
     /// Where /metrics reads from; nil in tests that do not bootstrap metrics.
@@ -34,13 +35,14 @@ public struct Services: Sendable {
         self.reference = ReferenceStore(db: db)
         self.users = UserStore(db: db)
         self.tickets = TicketStore(db: db, zone: zone)
-        self.importer = CSVImporter(reference: reference, tickets: tickets, maxRows: Limits.maxCSVRows)
+        self.importer = CSVImporter(reference: reference, tickets: tickets, knowledge: KnowledgeStore(db: db, zone: zone), maxRows: Limits.maxCSVRows)
         self.calendar = CalendarStore(db: db)
         self.policies = PolicyStore(db: db)
         self.routing = RoutingStore(db: db)
         self.clock = clock
         self.workflow = TicketWorkflow(db: db, zone: zone, clock: clock)
         self.sweeper = EscalationSweeper(db: db, zone: zone)
+        self.knowledge = KnowledgeStore(db: db, zone: zone)
         self.metrics = metrics
         self.intakeCounter = IntakeMetrics()
     }
@@ -50,7 +52,7 @@ public struct Services: Sendable {
 public func allEndpoints(_ s: Services) -> [Endpoint] {
     ServiceRoutes(s).endpoints + ReferenceRoutes(s).endpoints + UserRoutes(s).endpoints
         + CalendarRoutes(s).endpoints + PolicyRoutes(s).endpoints + RoutingRoutes(s).endpoints
-        + TicketRoutes(s).endpoints + WorkflowRoutes(s).endpoints + ImportRoutes(s).endpoints
+        + TicketRoutes(s).endpoints + WorkflowRoutes(s).endpoints + KnowledgeRoutes(s).endpoints + ImportRoutes(s).endpoints
 }
 
 public func buildRouter(_ s: Services) -> Router<AppContext> {

@@ -27,7 +27,8 @@ struct TicketRoutes {
                     ctx.logger.info("ticket registered", metadata: ["ticket_id": "\(result.ticket.id)", "hotline": "\(intake.hotlineNumber)"])
                 }
                 let duplicates = try await s.tickets.duplicateCandidates(for: result.ticket)
-                let view = IntakeView(ticket: result.ticket, duplicateCandidates: duplicates, kbSuggestions: [])
+                let suggestions = try await s.knowledge.search(result.ticket.title + " " + result.ticket.content, limit: 3, now: s.clock.now())
+                let view = IntakeView(ticket: result.ticket, duplicateCandidates: duplicates, kbSuggestions: suggestions.map(KBSuggestion.init))
                 // A replay answers like the original (201) and says it is one.
                 return try json(view, status: .created,
                                 headers: result.created ? [.location: "/v1/tickets/\(result.ticket.id)"]
@@ -139,10 +140,26 @@ struct TicketRoutes {
     }
 }
 
+/// A knowledge-base entry offered to the agent for the caller's words.
+struct KBSuggestion: Encodable {
+    var entryId: String
+    var code: String
+    var version: Int
+    var title: String
+    var score: Double
+    var highlight: String
+    var responsibleUnitId: String?
+
+    init(_ hit: KnowledgeStore.Hit) {
+        entryId = hit.entry.id; code = hit.entry.code; version = hit.entry.version; title = hit.entry.title
+        score = hit.score; highlight = hit.highlight; responsibleUnitId = hit.entry.responsibleUnitId
+    }
+}
+
 struct IntakeView: Encodable {
     var ticket: Ticket
     var duplicateCandidates: [DuplicateCandidate]
-    var kbSuggestions: [String]
+    var kbSuggestions: [KBSuggestion]
     func encode(to encoder: any Encoder) throws {
         try ticket.encode(to: encoder)
         var c = encoder.container(keyedBy: K.self)

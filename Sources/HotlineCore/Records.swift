@@ -86,7 +86,12 @@ public struct Ticket: Sendable, Codable, Equatable {
     public var status: String
     public var parentId: String?
     public var version: Int
-    public init(id: String, number: String, queryCode: String?, hotlineNumber: String, channel: String, externalId: String?, receivedAt: Date, createdAt: Date, caller: Caller?, confidential: Bool, anonymous: Bool, enterprise: Bool, nature: String, categoryCode: String?, regionCode: String?, title: String, content: String, slaPolicy: String?, status: String, parentId: String?, version: Int) {
+    /// For a directly answered ticket: the knowledge-base entry and the version answered with.
+    public var kbEntryId: String? = nil
+    public var kbVersion: Int? = nil
+    /// How the ticket ended or was answered: answer text, rejection advice, approved reply, ….
+    public var outcome: [String: String]? = nil
+    public init(id: String, number: String, queryCode: String?, hotlineNumber: String, channel: String, externalId: String?, receivedAt: Date, createdAt: Date, caller: Caller?, confidential: Bool, anonymous: Bool, enterprise: Bool, nature: String, categoryCode: String?, regionCode: String?, title: String, content: String, slaPolicy: String?, status: String, parentId: String?, version: Int, kbEntryId: String? = nil, kbVersion: Int? = nil, outcome: [String: String]? = nil) {
         self.id = id
         self.number = number
         self.queryCode = queryCode
@@ -108,6 +113,9 @@ public struct Ticket: Sendable, Codable, Equatable {
         self.status = status
         self.parentId = parentId
         self.version = version
+        self.kbEntryId = kbEntryId
+        self.kbVersion = kbVersion
+        self.outcome = outcome
     }
 }
 

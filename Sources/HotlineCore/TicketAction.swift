@@ -85,7 +85,10 @@ public enum TicketAction: Sendable, Equatable {
         switch verb {
         case .answer:
             let kb = c.optionalText("kb_entry_id", r.kbEntryId, maxLength: 40)
-            let answer = c.requiredText("answer", r.answer, maxLength: 5000, multiline: true) ?? ""
+            if let kb, Int64(kb) == nil { c.add("kb_entry_id", "must be a knowledge-base entry id") }
+            // With an entry the answer text defaults to the entry's answer.
+            let answer = kb == nil ? c.requiredText("answer", r.answer, maxLength: 5000, multiline: true) ?? ""
+                                   : c.optionalText("answer", r.answer, maxLength: 5000, multiline: true) ?? ""
             action = .answer(kbEntryId: kb, answer: answer)
         case .reject:
             let reason = c.requiredText("reason", r.reason, maxLength: 2000, multiline: true) ?? ""

@@ -8,6 +8,8 @@ public struct CSVImporter: Sendable {
     public enum Kind: String, CaseIterable, Sendable {
         case hotlines, units, categories, regions, calendar
         case routingRules = "routing-rules"
+        case kb
+        case kbSynonyms = "kb-synonyms"
         case tickets
     }
 
@@ -33,6 +35,8 @@ public struct CSVImporter: Sendable {
         case .units: return ["code", "name", "level"]
         case .categories, .regions: return ["code", "name"]
         case .calendar: return ["date", "kind"]
+        case .kb: return ["code", "title", "answer"]
+        case .kbSynonyms: return ["term", "canonical"]
         case .routingRules: return ["category_code", "lead_unit_code"]
         case .tickets: return ["external_id", "hotline_number", "channel", "received_at", "nature", "title", "content"]
         }
@@ -40,11 +44,18 @@ public struct CSVImporter: Sendable {
 
     let reference: ReferenceStore
     let tickets: TicketStore
+    let knowledge: KnowledgeStore
     let maxRows: Int
 
-    public init(reference: ReferenceStore, tickets: TicketStore, maxRows: Int = 50_000) {
+    /// All stores on one database.
+    public init(db: Database, zone: ServiceClockZone, maxRows: Int = 50_000) {
+        self.init(reference: ReferenceStore(db: db), tickets: TicketStore(db: db, zone: zone), knowledge: KnowledgeStore(db: db, zone: zone), maxRows: maxRows)
+    }
+
+    public init(reference: ReferenceStore, tickets: TicketStore, knowledge: KnowledgeStore, maxRows: Int = 50_000) {
         self.reference = reference
         self.tickets = tickets
+        self.knowledge = knowledge
         self.maxRows = maxRows
     }
 
@@ -154,6 +165,32 @@ public struct CSVImporter: Sendable {
             if try await routing.activeRuleMatches(input) { return .unchanged }
             let saved = try await routing.save(input, by: actor?.userId)
             return saved.version == 1 ? .created : .updated
+
+        case .kb:
+            // kb-sample.csv: code,title,question,answer,category,unit,keywords (space-separated);
+            // the unit is named; it is linked when a unit of that name exists.
+            var raw = KnowledgeEntry.Raw()
+            raw.code = v["code"]; raw.title = v["title"]; raw.question = v["question"]; raw.answer = v["answer"]
+            raw.category = v["category"]; raw.responsibleUnitName = v["unit"]
+            raw.keywords = (v["keywords"] ?? "").split(whereSeparator: { $0 == " " || $0 == "\u{3000}" }).map(String.init)
+            raw.validFrom = v["valid_from"]; raw.validTo = v["valid_to"]
+            var input = try KnowledgeEntry.validate(raw)
+            if !input.responsibleUnitName.isEmpty {
+                input.responsibleUnitId = try await reference.unitId(named: input.responsibleUnitName)
+            }
+            switch try await knowledge.save(input, by: actor?.userId, upsert: true).1 {
+            case .created: return .created
+            case .updated: return .updated
+            case .unchanged: return .unchanged
+            }
+
+        case .kbSynonyms:
+            var c = FieldChecker()
+            let term = c.requiredText("term", v["term"], maxLength: 40)
+            let canonical = c.requiredText("canonical", v["canonical"], maxLength: 40)
+            if let term, term == canonical { c.add("canonical", "must differ from term") }
+            try c.throwIfAny()
+            return try await knowledge.addSynonym(term: term!, canonical: canonical!, by: actor?.userId).1 == .created ? .created : .unchanged
 
         case .tickets:
             var c = FieldChecker()

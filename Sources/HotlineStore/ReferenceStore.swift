@@ -245,6 +245,17 @@ public struct ReferenceStore: Sendable {
 }
 
 extension ReferenceStore {
+    /// A unit by its name as people write it: the exact name, or the unit whose full name ends
+    /// with it (人力资源和社会保障局 → 示范市人力资源和社会保障局), preferring the highest level.
+    public func unitId(named name: String) async throws -> Int64? {
+        let rows = try await db.client.query("""
+            SELECT id FROM units WHERE active AND (name = \(name) OR right(name, length(\(name))) = \(name))
+            ORDER BY name = \(name) DESC, cardinality(path), length(name), id LIMIT 1
+            """, logger: db.logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        return nil
+    }
+
     /// Whether a unit is within what the principal may see: everything for hotline-center roles,
     /// the own unit and those below it for a handler.
     public func unit(_ id: Int64, isWithin p: Principal) async throws -> Bool {

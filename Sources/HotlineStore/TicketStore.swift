@@ -24,7 +24,8 @@ public struct TicketStore: Sendable {
     static let columns = """
         t.id, t.number, t.query_code, t.hotline_number, t.channel, t.external_id, t.received_at, t.created_at,
         t.caller_name, t.caller_phone, t.caller_address, t.confidential, t.anonymous, t.enterprise, t.nature,
-        t.category_code, t.region_code, t.title, t.content, t.sla_policy, t.status, t.parent_id, t.version
+        t.category_code, t.region_code, t.title, t.content, t.sla_policy, t.status, t.parent_id, t.version,
+        t.kb_entry_id, t.kb_version, t.outcome::text AS outcome
         """
 
     static func ticket(_ row: PostgresRow) throws -> Ticket {
@@ -54,7 +55,12 @@ public struct TicketStore: Sendable {
             slaPolicy: try r["sla_policy"].decode(String?.self),
             status: try r["status"].decode(String.self),
             parentId: try r["parent_id"].decode(Int64?.self).map(String.init),
-            version: Int(try r["version"].decode(Int32.self)))
+            version: Int(try r["version"].decode(Int32.self)),
+            kbEntryId: try r["kb_entry_id"].decode(Int64?.self).map(String.init),
+            kbVersion: try r["kb_version"].decode(Int32?.self).map(Int.init),
+            outcome: try r["outcome"].decode(String?.self).flatMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+            })
     }
 
     static func requestHash(_ intake: TicketIntake) -> Data {

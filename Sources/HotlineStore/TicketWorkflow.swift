@@ -87,8 +87,21 @@ public struct TicketWorkflow: Sendable {
 
             switch action {
             case .answer(let kb, let answer):
-                if kb != nil { throw StoreError.invalid([FieldError("kb_entry_id", "unknown knowledge-base entry")]) }
                 outcome = ["answer": answer]
+                if let kb, let entryId = Int64(kb) {
+                    // Record the exact version answered with; later edits of the entry change nothing here.
+                    var found: (Int32, String)? = nil
+                    for try await row in try await conn.query("""
+                        UPDATE kb_entries e SET answer_count = answer_count + 1 FROM kb_versions v
+                        WHERE e.id = \(entryId) AND e.retired_at IS NULL AND v.entry_id = e.id AND v.version = e.current_version
+                        RETURNING e.current_version, v.answer
+                        """, logger: db.logger).decode((Int32, String).self) { found = row }
+                    guard let (version, entryAnswer) = found else {
+                        throw StoreError.invalid([FieldError("kb_entry_id", "unknown or retired knowledge-base entry \(entryId)")])
+                    }
+                    try await conn.query("UPDATE tickets SET kb_entry_id = \(entryId), kb_version = \(version) WHERE id = \(id)", logger: db.logger)
+                    outcome = ["answer": answer.isEmpty ? entryAnswer : answer, "kb_entry_id": String(entryId), "kb_version": String(version)]
+                }
                 payload = outcome!
             case .reject(let reason, let advice):
                 outcome = ["reason": reason, "advice": advice]
@@ -125,6 +138,7 @@ public struct TicketWorkflow: Sendable {
                            "response_deadline": Timestamp.format(a.response, in: zone.timeZone),
                            "close_deadline": Timestamp.format(a.close, in: zone.timeZone)]
                 if let r = choice.ruleRow { payload["routing_rule_row_id"] = String(r); payload["routing_rule_version"] = choice.ruleVersion }
+                if let e = choice.kbEntry { payload["kb_entry_id"] = String(e) }
             case .accept:
                 try await conn.query("UPDATE assignments SET response_met_at = \(now) WHERE id = \(lead!.id)", logger: db.logger)
                 payload = ["unit_id": String(lead!.unitId)]
@@ -301,6 +315,21 @@ public struct TicketWorkflow: Sendable {
         var via: String
         var ruleRow: Int64?
         var ruleVersion: String
+        var kbEntry: Int64? = nil
+    }
+
+    /// The responsible unit of the knowledge-base entry that best matches the ticket's text,
+    /// when the match is strong enough to be a suggestion (score ≥ 0.5).
+    func knowledgeSuggestion(_ conn: PostgresConnection, _ t: Locked) async throws -> (Int64, Int64)? {
+        var text = ""
+        for try await (title, content) in try await conn.query("SELECT title, content FROM tickets WHERE id = \(t.id)", logger: db.logger).decode((String, String).self) {
+            text = title + " " + content
+        }
+        let hits = try await KnowledgeStore(db: db, zone: zone).search(text, limit: 1, now: clock.now())
+        guard let top = hits.first, top.score >= 0.5, let unit = top.entry.responsibleUnitId.flatMap({ Int64($0) }) else { return nil }
+        var active = false
+        for try await _ in try await conn.query("SELECT 1 FROM units WHERE id = \(unit) AND active", logger: db.logger).decode(Int.self) { active = true }
+        return active ? (unit, Int64(top.entry.id) ?? 0) : nil
     }
 
     /// Explicit units, else the catalogue's most specific rule, else the hotline's default unit,
@@ -324,6 +353,9 @@ public struct TicketWorkflow: Sendable {
                 return Route(lead: lead, co: rule.coUnitIds.compactMap { Int64($0) }, policy: sla ?? t.slaPolicy ?? rule.slaPolicy,
                              via: "rule", ruleRow: Int64(rule.id), ruleVersion: String(rule.version))
             }
+        }
+        if let (unit, entry) = try await knowledgeSuggestion(conn, t) {
+            return Route(lead: unit, co: [], policy: fallbackPolicy, via: "kb_entry", ruleRow: nil, ruleVersion: "", kbEntry: entry)
         }
         for try await unit in try await conn.query("""
             SELECT h.default_unit_id FROM hotlines h JOIN units u ON u.id = h.default_unit_id

@@ -93,11 +93,12 @@ struct Seed: AsyncParsableCommand {
     func run() async throws {
         let config = try Config.fromEnvironment()
         let seedDir = config.dbDirectory.appendingPathComponent("seed")
-        let files: [(CSVImporter.Kind, String)] = [(.hotlines, "hotlines-cn.csv"), (.categories, "categories.csv"), (.calendar, "calendar-cn.csv")]
-            + (demo ? [(.regions, "demo/regions.csv"), (.units, "demo/units.csv"), (.routingRules, "demo/routing-rules.csv"), (.hotlines, "demo/hotline-defaults.csv")] : [])
+        let files: [(CSVImporter.Kind, String)] = [(.hotlines, "hotlines-cn.csv"), (.categories, "categories.csv"), (.calendar, "calendar-cn.csv"), (.kbSynonyms, "kb-synonyms.csv")]
+            + (demo ? [(.regions, "demo/regions.csv"), (.units, "demo/units.csv"), (.routingRules, "demo/routing-rules.csv"), (.hotlines, "demo/hotline-defaults.csv"),
+                       (.kb, "kb-sample.csv"), (.kb, "demo/kb-extra.csv")] : [])
         let zone = try ServiceClockZone(identifier: config.timeZone)
         try await withDatabase(config) { db in
-            let importer = CSVImporter(reference: ReferenceStore(db: db), tickets: TicketStore(db: db, zone: zone))
+            let importer = CSVImporter(db: db, zone: zone)
             for (kind, file) in files {
                 let text = try String(contentsOf: seedDir.appendingPathComponent(file), encoding: .utf8)
                 let report = try await importer.run(kind, csv: text, actor: nil)
@@ -125,7 +126,7 @@ struct Import: AsyncParsableCommand {
         let text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
         let zone = try ServiceClockZone(identifier: config.timeZone)
         let report = try await withDatabase(config) { db in
-            try await CSVImporter(reference: ReferenceStore(db: db), tickets: TicketStore(db: db, zone: zone)).run(k, csv: text, actor: nil)
+            try await CSVImporter(db: db, zone: zone).run(k, csv: text, actor: nil)
         }
         print(String(decoding: try APIEncoder.data(report), as: UTF8.self))
         if !report.rejected.isEmpty { throw ExitCode(2) }

@@ -61,6 +61,10 @@ import Testing
                 (.post, "/v1/tickets/999999/extension", [.handler]), (.post, "/v1/tickets/999999/extension-decision", [.dispatcher]),
                 (.post, "/v1/tickets/999999/reply", [.handler]), (.post, "/v1/tickets/999999/reply-review", [.dispatcher]),
                 (.post, "/v1/tickets/999999/escalate", [.supervisor]), (.post, "/v1/tickets/999999/terminate", [.dispatcher, .supervisor]),
+                (.get, "/v1/kb/search?q=x", all), (.post, "/v1/kb/entries", [.admin, .handler]), (.get, "/v1/kb/entries/999999", all),
+                (.put, "/v1/kb/entries/999999", [.admin, .handler]), (.delete, "/v1/kb/entries/999999", [.admin, .handler]),
+                (.get, "/v1/kb/entries/999999/versions", all), (.get, "/v1/kb/synonyms", all),
+                (.post, "/v1/kb/synonyms", [.admin, .handler]), (.delete, "/v1/kb/synonyms/999999", [.admin, .handler]),
             ]
             #expect(center.isSubset(of: all))
             for (method, path, allowed) in matrix {

@@ -32,7 +32,8 @@ import Testing
             let hot = try await app.csv("/v1/imports/hotlines", token: admin, "number,name,department,merge_mode,note,default_unit_code\n12315,市场监管投诉举报热线,市场监督管理局,parallel,改了备注,SCJG\n1x,坏,部门,whole,,\n")
             #expect(hot.json["accepted"] as? Int == 1 && hot.json["updated"] as? Int == 1)
             #expect(try await app.csv("/v1/imports/hotlines", token: admin, "number,name\n1,2\n").status == .badRequest)  // header lacks columns
-            #expect(try await app.csv("/v1/imports/kb", token: admin, "a\n1\n").status == .notFound)
+            #expect(try await app.csv("/v1/imports/kb", token: admin, "a\n1\n").status == .badRequest)
+            #expect(try await app.csv("/v1/imports/nope", token: admin, "a\n1\n").status == .notFound)
             #expect(try await app.request(.post, "/v1/imports/units", token: admin, raw: Array("x".utf8), headers: [.contentType: "application/json"]).status == .unsupportedMediaType)
         }
     }

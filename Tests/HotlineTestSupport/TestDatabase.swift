@@ -154,10 +154,11 @@ public enum Seeds {
     static let files: [(CSVImporter.Kind, String)] = [
         (.hotlines, "hotlines-cn.csv"), (.categories, "categories.csv"),
         (.regions, "demo/regions.csv"), (.units, "demo/units.csv"), (.calendar, "calendar-cn.csv"),
+        (.kbSynonyms, "kb-synonyms.csv"), (.kb, "kb-sample.csv"), (.kb, "demo/kb-extra.csv"),
     ]
 
     static func load(_ db: Database) async throws {
-        let importer = CSVImporter(reference: ReferenceStore(db: db), tickets: TicketStore(db: db, zone: try ServiceClockZone()))
+        let importer = CSVImporter(db: db, zone: try ServiceClockZone())
         for (kind, file) in files {
             let text = try String(contentsOf: TestDatabase.dbDirectory.appendingPathComponent("seed/\(file)"), encoding: .utf8)
             let report = try await importer.run(kind, csv: text, actor: nil)

@@ -1,0 +1,113 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import Hummingbird
+
+/// The knowledge base. Entries are written by admin or by the owner unit's handlers (units keep
+/// their own entries current); everyone signed in reads and searches.
+struct KnowledgeRoutes {
+    let s: Services
+    init(_ s: Services) { self.s = s }
+
+    static let writers: Endpoint.Access = .roles([.admin, .handler])
+
+    struct SynonymBody: Decodable {
+        var term: String?
+        var canonical: String?
+    }
+
+    struct SearchAnswer: Encodable {
+        var items: [KnowledgeStore.Hit]
+    }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/v1/kb/search", .anyUser) { req, _ in
+                let q = try req.query(allowed: ["q", "limit"])
+                var c = FieldChecker()
+                let text = c.requiredText("q", q["q"], maxLength: 500)
+                try c.throwIfAny()
+                var limit = 10
+                if let l = q["limit"] {
+                    guard let n = Int(l), (1...50).contains(n) else { throw APIError.badRequest("limit", "must be an integer from 1 to 50") }
+                    limit = n
+                }
+                return try json(SearchAnswer(items: try await s.knowledge.search(text!, limit: limit, now: s.clock.now())))
+            },
+            Endpoint(.post, "/v1/kb/entries", Self.writers) { req, ctx in
+                let p = try ctx.requirePrincipal
+                var input = try KnowledgeEntry.validate(try await req.jsonBody(KnowledgeEntry.Raw.self, context: ctx))
+                if p.role == .handler {
+                    input.ownerUnitId = input.ownerUnitId ?? p.unitId
+                    try await requireWithin(input.ownerUnitId, p)
+                }
+                let (entry, _) = try await s.knowledge.save(input, by: p.userId, upsert: false)
+                return try json(entry, status: .created)
+            },
+            Endpoint(.get, "/v1/kb/entries/{id}", .anyUser) { req, ctx in
+                let id = try ctx.id(what: "knowledge-base entry")
+                let q = try req.query(allowed: ["version"])
+                var version: Int? = nil
+                if let v = q["version"] {
+                    guard let n = Int(v), n > 0 else { throw APIError.badRequest("version", "must be a version number") }
+                    version = n
+                }
+                guard let e = try await s.knowledge.entry(id: id, version: version) else { throw APIError.notFound("knowledge-base entry \(id)") }
+                return try json(e)
+            },
+            Endpoint(.put, "/v1/kb/entries/{id}", Self.writers) { req, ctx in
+                let p = try ctx.requirePrincipal
+                let id = try ctx.id(what: "knowledge-base entry")
+                guard let current = try await s.knowledge.entry(id: id) else { throw APIError.notFound("knowledge-base entry \(id)") }
+                var raw = try await req.jsonBody(KnowledgeEntry.Raw.self, context: ctx)
+                if let code = raw.code, code != current.code { throw APIError.badRequest("code", "cannot change; it identifies the entry") }
+                raw.code = current.code
+                let input = try KnowledgeEntry.validate(raw, codeFromPath: current.code)
+                if p.role == .handler {
+                    try await requireWithin(current.ownerUnitId.flatMap { Int64($0) }, p)
+                    try await requireWithin(input.ownerUnitId ?? current.ownerUnitId.flatMap { Int64($0) }, p)
+                }
+                return try json(try await s.knowledge.update(id: id, input, by: p.userId))
+            },
+            Endpoint(.get, "/v1/kb/entries/{id}/versions", .anyUser) { _, ctx in
+                let id = try ctx.id(what: "knowledge-base entry")
+                let versions = try await s.knowledge.versions(id: id)
+                guard !versions.isEmpty else { throw APIError.notFound("knowledge-base entry \(id)") }
+                return try json(Page(items: versions, nextCursor: nil))
+            },
+            Endpoint(.delete, "/v1/kb/entries/{id}", Self.writers) { _, ctx in
+                let p = try ctx.requirePrincipal
+                let id = try ctx.id(what: "knowledge-base entry")
+                guard let current = try await s.knowledge.entry(id: id) else { throw APIError.notFound("knowledge-base entry \(id)") }
+                if p.role == .handler { try await requireWithin(current.ownerUnitId.flatMap { Int64($0) }, p) }
+                return try json(try await s.knowledge.retire(id: id))
+            },
+            Endpoint(.get, "/v1/kb/synonyms", .anyUser) { req, _ in
+                _ = try req.query(allowed: [])
+                return try json(Page(items: try await s.knowledge.synonyms(), nextCursor: nil))
+            },
+            Endpoint(.post, "/v1/kb/synonyms", Self.writers) { req, ctx in
+                let b = try await req.jsonBody(SynonymBody.self, context: ctx)
+                var c = FieldChecker()
+                let term = c.requiredText("term", b.term, maxLength: 40)
+                let canonical = c.requiredText("canonical", b.canonical, maxLength: 40)
+                if let term, term == canonical { c.add("canonical", "must differ from term") }
+                try c.throwIfAny()
+                let (syn, outcome) = try await s.knowledge.addSynonym(term: term!, canonical: canonical!, by: try ctx.requirePrincipal.userId)
+                return try json(syn, status: outcome == .created ? .created : .ok)
+            },
+            Endpoint(.delete, "/v1/kb/synonyms/{id}", Self.writers) { _, ctx in
+                let id = try ctx.id(what: "synonym")
+                guard try await s.knowledge.deleteSynonym(id: id) else { throw APIError.notFound("synonym \(id)") }
+                return Response(status: .noContent)
+            },
+        ]
+    }
+
+    /// A handler may write only entries owned by its unit or a unit below it.
+    func requireWithin(_ unit: Int64?, _ p: Principal) async throws {
+        guard let unit, try await s.reference.unit(unit, isWithin: p) else {
+            throw APIError(.forbidden, "Forbidden", "a unit maintains only its own entries (and those of units below it)")
+        }
+    }
+}

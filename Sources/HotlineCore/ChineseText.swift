@@ -1,0 +1,143 @@
+import Foundation
+
+/// Chinese text cut for search without a word segmenter: text is normalised (full-width forms to
+/// ASCII, lower case), split into runs of Han characters and runs of Latin letters/digits, and
+/// Han runs become overlapping bigrams (拖欠工资 → 拖欠 欠工 工资) plus single characters.
+/// Bigrams catch most two-character words (路灯, 噪音, 物业); single characters let a one-character
+/// query still match. Common function words are dropped so they do not flood the index.
+public enum ChineseText {
+    public struct Tokens: Sendable, Equatable {
+        public var bigrams: [String]
+        public var unigrams: [String]
+        public var words: [String]   // Latin/digit runs
+
+        /// Everything, for indexing.
+        public var all: [String] { bigrams + unigrams + words }
+    }
+
+    public static func normalize(_ s: String) -> String {
+        s.precomposedStringWithCompatibilityMapping.lowercased()
+    }
+
+    static func isHan(_ c: Character) -> Bool {
+        guard let v = c.unicodeScalars.first?.value, c.unicodeScalars.count == 1 else { return false }
+        return (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x20000...0x2A6DF).contains(v) || (0xF900...0xFAFF).contains(v)
+    }
+
+    /// Function words and filler that callers say but that carry no meaning for search.
+    public static let stopBigrams: Set<String> = [
+        "我们", "你们", "他们", "我的", "你的", "他的", "怎么", "什么", "可以", "请问", "一个", "这个", "那个", "没有",
+        "已经", "现在", "如果", "是不", "不是", "的话", "了吗", "吗我", "了我", "我想", "想问", "问一", "一下", "下我",
+        "是什", "么办", "怎样", "如何", "应该", "需要", "能不", "不能", "还是", "就是", "但是", "因为", "所以", "然后",
+        "这样", "那样", "这么", "那么", "有没", "没人", "一直", "要求", "反映", "情况", "问题", "我家", "我们家",
+    ]
+
+    public static let stopUnigrams: Set<String> = [
+        "的", "了", "是", "我", "你", "他", "她", "它", "在", "有", "吗", "呢", "啊", "吧", "和", "就", "都", "也", "要",
+        "会", "能", "去", "说", "这", "那", "个", "们", "怎", "么", "什", "请", "问", "想", "一", "下", "还", "又", "把",
+        "被", "给", "让", "对", "从", "到", "与", "及", "或", "很", "太", "多", "少", "吗", "呀", "哦", "嗯", "么", "啥",
+    ]
+
+    public static func tokens(_ text: String) -> Tokens {
+        var bigrams: [String] = [], unigrams: [String] = [], words: [String] = []
+        var han: [Character] = []
+        var word = ""
+        func flushHan() {
+            for c in han {
+                let s = String(c)
+                if !stopUnigrams.contains(s) { unigrams.append(s) }
+            }
+            if han.count >= 2 {
+                for i in 0..<(han.count - 1) {
+                    let b = String(han[i]) + String(han[i + 1])
+                    if !stopBigrams.contains(b) { bigrams.append(b) }
+                }
+            }
+            han.removeAll(keepingCapacity: true)
+        }
+        func flushWord() {
+            if !word.isEmpty { words.append(word) }
+            word = ""
+        }
+        for c in normalize(text) {
+            if isHan(c) {
+                flushWord(); han.append(c)
+            } else if c.isLetter || c.isNumber {
+                flushHan(); word.append(c)
+            } else {
+                flushHan(); flushWord()
+            }
+        }
+        flushHan(); flushWord()
+        return Tokens(bigrams: bigrams, unigrams: unigrams, words: words)
+    }
+
+    /// The text as a space-separated token list for `to_tsvector('simple', …)`.
+    public static func indexText(_ text: String) -> String {
+        tokens(text).all.joined(separator: " ")
+    }
+
+    /// A tsquery (OR of the query's terms). Bigrams and words carry the meaning; single
+    /// characters are added only for what has no bigram (a one-character query or run).
+    public static func query(_ text: String, extra: [String] = []) -> String? {
+        let t = tokens(text + " " + extra.joined(separator: " "))
+        var terms = t.bigrams + t.words
+        let covered = Set(t.bigrams.flatMap { $0.map(String.init) })
+        terms += t.unigrams.filter { !covered.contains($0) }
+        var seen = Set<String>()
+        terms = terms.filter { seen.insert($0).inserted }
+        guard !terms.isEmpty else { return nil }
+        // Tokens are letters and digits only, so quoting them is enough for to_tsquery.
+        return terms.prefix(64).map { "'\($0)'" }.joined(separator: " | ")
+    }
+
+    /// A short passage of `text` around the densest cluster of query terms, with matches wrapped
+    /// in <em></em> and everything else HTML-escaped.
+    public static func highlight(_ text: String, query: String, extra: [String] = [], width: Int = 60) -> String {
+        let chars = Array(text)
+        guard !chars.isEmpty else { return "" }
+        let q = tokens(query + " " + extra.joined(separator: " "))
+        let terms = Set(q.bigrams + q.words)
+        var marked = [Bool](repeating: false, count: chars.count)
+        let lower = chars.map { normalize(String($0)) }
+        func matches(_ i: Int, _ len: Int, _ term: String) -> Bool {
+            i + len <= lower.count && lower[i..<(i + len)].joined() == term
+        }
+        for i in 0..<lower.count {
+            for len in 2...3 where i + len <= lower.count && terms.contains(lower[i..<(i + len)].joined()) {
+                for j in i..<(i + len) { marked[j] = true }
+            }
+            for word in q.words where matches(i, word.count, word) {
+                for j in i..<(i + word.count) { marked[j] = true }
+            }
+        }
+        // The window of `width` characters with the most marked characters.
+        var bestStart = 0, best = -1, current = 0
+        let w = min(width, chars.count)
+        for i in 0..<chars.count {
+            if marked[i] { current += 1 }
+            if i >= w, marked[i - w] { current -= 1 }
+            if i >= w - 1, current > best { best = current; bestStart = i - w + 1 }
+        }
+        var out = bestStart > 0 ? "…" : ""
+        var open = false
+        for i in bestStart..<(bestStart + w) {
+            if marked[i] && !open { out += "<em>"; open = true }
+            if !marked[i] && open { out += "</em>"; open = false }
+            out += escape(chars[i])
+        }
+        if open { out += "</em>" }
+        if bestStart + w < chars.count { out += "…" }
+        return out
+    }
+
+    static func escape(_ c: Character) -> String {
+        switch c {
+        case "<": return "&lt;"
+        case ">": return "&gt;"
+        case "&": return "&amp;"
+        case "\"": return "&quot;"
+        default: return String(c)
+        }
+    }
+}

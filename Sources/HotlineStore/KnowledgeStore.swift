@@ -1,0 +1,235 @@
+import Foundation
+import HotlineCore
+import PostgresNIO
+
+/// The knowledge base: versioned entries, retirement, synonyms, and Chinese search.
+public struct KnowledgeStore: Sendable {
+    public let db: Database
+    public let zone: ServiceClockZone
+    public init(db: Database, zone: ServiceClockZone) {
+        self.db = db
+        self.zone = zone
+    }
+
+    static let columns = """
+        e.id, e.code, v.version, e.current_version, v.title, v.question, v.answer, v.category, v.responsible_unit_id,
+        v.responsible_unit_name, v.keywords, v.valid_from::text, v.valid_to::text, e.owner_unit_id, e.retired_at IS NOT NULL,
+        e.answer_count, v.created_at
+        """
+
+    static func entry(_ row: PostgresRow) throws -> KnowledgeEntry {
+        let (id, code, version, current, title, question, answer, category, unit, unitName, keywords, from, to, owner, retired, count, created) =
+            try row.decode((Int64, String, Int32, Int32, String, String, String, String, Int64?, String, [String], String?, String?, Int64?, Bool, Int64, Date).self)
+        return KnowledgeEntry(id: String(id), code: code, version: Int(version), currentVersion: Int(current), title: title, question: question,
+                              answer: answer, category: category, responsibleUnitId: unit.map(String.init), responsibleUnitName: unitName,
+                              keywords: keywords, validFrom: from, validTo: to, ownerUnitId: owner.map(String.init), retired: retired,
+                              answerCount: Int(count), createdAt: created)
+    }
+
+    public enum Outcome: Sendable { case created, updated, unchanged }
+
+    /// Creates the entry (version 1), or — with `upsert` — adds a version when the content differs.
+    public func save(_ input: KnowledgeEntry.Input, by user: Int64?, upsert: Bool) async throws -> (KnowledgeEntry, Outcome) {
+        try await checkUnits(input)
+        do {
+            return try await db.transaction { conn in
+                var existing: (Int64, Int32, Bool)? = nil
+                for try await row in try await conn.query("""
+                    SELECT id, current_version, retired_at IS NOT NULL FROM kb_entries WHERE code = \(input.code) FOR UPDATE
+                    """, logger: db.logger).decode((Int64, Int32, Bool).self) { existing = row }
+                if let (id, current, _) = existing {
+                    guard upsert else { throw StoreError.conflict("knowledge-base entry \(input.code) already exists") }
+                    if try await sameContent(conn, id: id, version: current, input) {
+                        return (try await entry(conn, id: id, version: nil)!, .unchanged)
+                    }
+                    return (try await addVersion(conn, id: id, input, by: user), .updated)
+                }
+                var id: Int64 = 0
+                for try await v in try await conn.query("""
+                    INSERT INTO kb_entries (code, owner_unit_id) VALUES (\(input.code), \(input.ownerUnitId ?? input.responsibleUnitId)) RETURNING id
+                    """, logger: db.logger).decode(Int64.self) { id = v }
+                try await insertVersion(conn, id: id, version: 1, input, by: user, searchable: true)
+                return (try await entry(conn, id: id, version: nil)!, .created)
+            }
+        } catch let e where SQLFailure(e)?.isUniqueViolation == true {
+            throw StoreError.conflict("knowledge-base entry \(input.code) already exists")
+        }
+    }
+
+    /// PUT: every edit is a new version; old versions stay readable. A retired entry stays retired.
+    public func update(id: Int64, _ input: KnowledgeEntry.Input, by user: Int64?) async throws -> KnowledgeEntry {
+        try await checkUnits(input)
+        return try await db.transaction { conn in
+            var found = false
+            for try await _ in try await conn.query("SELECT 1 FROM kb_entries WHERE id = \(id) FOR UPDATE", logger: db.logger).decode(Int.self) { found = true }
+            guard found else { throw StoreError.notFound("knowledge-base entry \(id)") }
+            return try await addVersion(conn, id: id, input, by: user)
+        }
+    }
+
+    private func addVersion(_ conn: PostgresConnection, id: Int64, _ input: KnowledgeEntry.Input, by user: Int64?) async throws -> KnowledgeEntry {
+        var next: Int32 = 1, retired = false
+        for try await (v, r) in try await conn.query("""
+            UPDATE kb_entries SET current_version = current_version + 1, updated_at = now(),
+                owner_unit_id = COALESCE(\(input.ownerUnitId), owner_unit_id)
+            WHERE id = \(id) RETURNING current_version, retired_at IS NOT NULL
+            """, logger: db.logger).decode((Int32, Bool).self) { next = v; retired = r }
+        try await conn.query("UPDATE kb_versions SET searchable = false WHERE entry_id = \(id) AND searchable", logger: db.logger)
+        try await insertVersion(conn, id: id, version: Int(next), input, by: user, searchable: !retired)
+        return try await entry(conn, id: id, version: nil)!
+    }
+
+    private func insertVersion(_ conn: PostgresConnection, id: Int64, version: Int, _ i: KnowledgeEntry.Input, by user: Int64?, searchable: Bool) async throws {
+        let a = ChineseText.indexText(i.title + " " + i.keywords.joined(separator: " "))
+        let b = ChineseText.indexText(i.question)
+        let c = ChineseText.indexText(i.category + " " + i.responsibleUnitName)
+        let d = ChineseText.indexText(i.answer)
+        try await conn.query("""
+            INSERT INTO kb_versions (entry_id, version, title, question, answer, category, responsible_unit_id, responsible_unit_name,
+                keywords, valid_from, valid_to, created_by, searchable, search)
+            VALUES (\(id), \(version), \(i.title), \(i.question), \(i.answer), \(i.category), \(i.responsibleUnitId), \(i.responsibleUnitName),
+                \(i.keywords), \(i.validFrom?.description)::date, \(i.validTo?.description)::date, \(user), \(searchable),
+                setweight(to_tsvector('simple', \(a)), 'A') || setweight(to_tsvector('simple', \(b)), 'B')
+                || setweight(to_tsvector('simple', \(c)), 'C') || setweight(to_tsvector('simple', \(d)), 'D'))
+            """, logger: db.logger)
+    }
+
+    private func sameContent(_ conn: PostgresConnection, id: Int64, version: Int32, _ i: KnowledgeEntry.Input) async throws -> Bool {
+        for try await same in try await conn.query("""
+            SELECT (title, question, answer, category, responsible_unit_id, responsible_unit_name, keywords, valid_from, valid_to)
+                IS NOT DISTINCT FROM (\(i.title), \(i.question), \(i.answer), \(i.category), \(i.responsibleUnitId), \(i.responsibleUnitName),
+                \(i.keywords), \(i.validFrom?.description)::date, \(i.validTo?.description)::date)
+            FROM kb_versions WHERE entry_id = \(id) AND version = \(version)
+            """, logger: db.logger).decode(Bool.self) { return same }
+        return false
+    }
+
+    private func checkUnits(_ i: KnowledgeEntry.Input) async throws {
+        var errors: [FieldError] = []
+        for (field, unit) in [("responsible_unit_id", i.responsibleUnitId), ("owner_unit_id", i.ownerUnitId)] {
+            guard let unit else { continue }
+            var ok = false
+            for try await _ in try await db.client.query("SELECT 1 FROM units WHERE id = \(unit)", logger: db.logger).decode(Int.self) { ok = true }
+            if !ok { errors.append(FieldError(field, "unknown unit \(unit)")) }
+        }
+        if !errors.isEmpty { throw StoreError.invalid(errors) }
+    }
+
+    /// The entry at `version` (nil: current), whether retired or not.
+    public func entry(id: Int64, version: Int? = nil) async throws -> KnowledgeEntry? {
+        try await db.client.withConnection { try await entry($0, id: id, version: version) }
+    }
+
+    func entry(_ conn: PostgresConnection, id: Int64, version: Int?) async throws -> KnowledgeEntry? {
+        let v = version.map(Int32.init)
+        for try await row in try await conn.query("""
+            SELECT \(unescaped: Self.columns) FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id
+            WHERE e.id = \(id) AND v.version = COALESCE(\(v), e.current_version)
+            """, logger: db.logger) { return try Self.entry(row) }
+        return nil
+    }
+
+    public func versions(id: Int64) async throws -> [KnowledgeEntry] {
+        var out: [KnowledgeEntry] = []
+        for try await row in try await db.client.query("""
+            SELECT \(unescaped: Self.columns) FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id
+            WHERE e.id = \(id) ORDER BY v.version
+            """, logger: db.logger) { out.append(try Self.entry(row)) }
+        return out
+    }
+
+    /// Retire (never erase): the entry leaves search; its versions stay readable.
+    public func retire(id: Int64) async throws -> KnowledgeEntry {
+        try await db.transaction { conn in
+            var found = false
+            for try await _ in try await conn.query("""
+                UPDATE kb_entries SET retired_at = COALESCE(retired_at, now()), updated_at = now() WHERE id = \(id) RETURNING 1
+                """, logger: db.logger).decode(Int.self) { found = true }
+            guard found else { throw StoreError.notFound("knowledge-base entry \(id)") }
+            try await conn.query("UPDATE kb_versions SET searchable = false WHERE entry_id = \(id) AND searchable", logger: db.logger)
+            return try await entry(conn, id: id, version: nil)!
+        }
+    }
+
+    // MARK: synonyms
+
+    public struct Synonym: Sendable, Codable, Equatable {
+        public var id: String
+        public var term: String
+        public var canonical: String
+    }
+
+    public func synonyms() async throws -> [Synonym] {
+        var out: [Synonym] = []
+        for try await (id, t, c) in try await db.client.query("SELECT id, term, canonical FROM kb_synonyms ORDER BY canonical, term", logger: db.logger).decode((Int64, String, String).self) {
+            out.append(Synonym(id: String(id), term: t, canonical: c))
+        }
+        return out
+    }
+
+    public func addSynonym(term: String, canonical: String, by user: Int64?) async throws -> (Synonym, Outcome) {
+        for try await id in try await db.client.query("""
+            INSERT INTO kb_synonyms (term, canonical, created_by) VALUES (\(term), \(canonical), \(user))
+            ON CONFLICT (term, canonical) DO NOTHING RETURNING id
+            """, logger: db.logger).decode(Int64.self) {
+            return (Synonym(id: String(id), term: term, canonical: canonical), .created)
+        }
+        for try await id in try await db.client.query("SELECT id FROM kb_synonyms WHERE term = \(term) AND canonical = \(canonical)", logger: db.logger).decode(Int64.self) {
+            return (Synonym(id: String(id), term: term, canonical: canonical), .unchanged)
+        }
+        throw StoreError.conflict("synonym not saved")
+    }
+
+    public func deleteSynonym(id: Int64) async throws -> Bool {
+        for try await _ in try await db.client.query("DELETE FROM kb_synonyms WHERE id = \(id) RETURNING 1", logger: db.logger).decode(Int.self) { return true }
+        return false
+    }
+
+    /// Words the query implies through the synonym table, both ways: a caller's 工钱 adds 工资,
+    /// and an entry written with a colloquial term is found by the official one.
+    func expansions(for query: String) async throws -> [String] {
+        let q = ChineseText.normalize(query)
+        var out: [String] = []
+        for try await (term, canonical) in try await db.client.query("""
+            SELECT term, canonical FROM kb_synonyms WHERE strpos(\(q), lower(term)) > 0 OR strpos(\(q), lower(canonical)) > 0
+            """, logger: db.logger).decode((String, String).self) {
+            out.append(q.contains(ChineseText.normalize(term)) ? canonical : term)
+        }
+        return out
+    }
+
+    // MARK: search
+
+    public struct Hit: Sendable, Codable {
+        public var entry: KnowledgeEntry
+        public var score: Double
+        public var highlight: String
+    }
+
+    /// Ranked entries for a caller's words: current versions of entries that are not retired and
+    /// valid today (Asia/Shanghai).
+    public func search(_ text: String, limit: Int, now: Date = Date()) async throws -> [Hit] {
+        let extra = try await expansions(for: text)
+        guard let query = ChineseText.query(text, extra: extra) else { return [] }
+        let today = zone.localDay(of: now).description
+        let rows = try await db.client.query("""
+            SELECT \(unescaped: Self.columns), ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', v.search, q, 1) AS rank
+            FROM kb_versions v JOIN kb_entries e ON e.id = v.entry_id, to_tsquery('simple', \(query)) q
+            WHERE v.searchable AND v.search @@ q
+              AND (v.valid_from IS NULL OR v.valid_from <= \(today)::date)
+              AND (v.valid_to IS NULL OR v.valid_to >= \(today)::date)
+            ORDER BY rank DESC, e.answer_count DESC, e.id
+            LIMIT \(limit)
+            """, logger: db.logger)
+        var hits: [Hit] = []
+        for try await row in rows {
+            let entry = try Self.entry(row)
+            let rank = try row.makeRandomAccess()["rank"].decode(Float.self)
+            let score = Double(rank) / (Double(rank) + 0.5)
+            let source = entry.question.isEmpty ? entry.answer : entry.question + " " + entry.answer
+            hits.append(Hit(entry: entry, score: (score * 1000).rounded() / 1000,
+                            highlight: ChineseText.highlight(source, query: text, extra: extra)))
+        }
+        return hits
+    }
+}

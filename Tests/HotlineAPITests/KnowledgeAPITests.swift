@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import HotlineCore
+import HotlineTestSupport
+import Testing
+
+@Suite struct KnowledgeAPITests {
+    @Test func searchSuggestAnswerAndEditsDoNotRewriteHistory() async throws {
+        try await TestApp.with { app in
+            let agent = try await app.token(.agent)
+            let admin = try await app.token(.admin)
+            let search = try await app.request(.get, "/v1/kb/search?q=\("包工头欠了我们三个月工钱".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)", token: agent)
+            #expect(search.status == .ok)
+            let top = try #require(search.items.first)
+            let entry = try #require(top["entry"] as? [String: Any])
+            #expect(entry["code"] as? String == "KB0028")
+            #expect((top["score"] as? Double ?? 0) > 0.5)
+            #expect((top["highlight"] as? String)?.contains("<em>") == true)
+
+            // Intake offers the entry; the agent answers with it on the call.
+            let t = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket([
+                "hotline_number": "12333", "nature": "consult", "category_code": "劳动保障/欠薪",
+                "title": "农民工工资被拖欠", "content": "包工头欠了我们三个月工钱，去哪里反映？"]))
+            let suggestions = try #require(t.json["kb_suggestions"] as? [[String: Any]])
+            #expect(suggestions.first?["code"] as? String == "KB0028")
+            let entryId = try #require(suggestions.first?["entry_id"] as? String)
+            let id = try #require(t.json["id"] as? String)
+            let answered = try await app.request(.post, "/v1/tickets/\(id)/answer", token: agent, json: ["kb_entry_id": entryId])
+            #expect(answered.json["status"] as? String == "answered")
+            #expect(answered.json["kb_entry_id"] as? String == entryId && answered.json["kb_version"] as? Int == 1)
+            let originalAnswer = (answered.json["outcome"] as? [String: String])?["answer"]
+            #expect(originalAnswer?.contains("劳动保障监察") == true || (originalAnswer?.isEmpty == false))
+
+            // The entry is edited: a new version; the answered ticket still shows version 1's answer.
+            let edit = try await app.request(.put, "/v1/kb/entries/\(entryId)", token: admin, json: [
+                "title": "拖欠农民工工资", "answer": "新版答复：可拨打劳动保障监察举报电话。", "keywords": ["欠薪"]])
+            #expect(edit.status == .ok && edit.json["version"] as? Int == 2)
+            let after = try await app.request(.get, "/v1/tickets/\(id)", token: agent).json
+            #expect(after["kb_version"] as? Int == 1)
+            #expect((after["outcome"] as? [String: String])?["answer"] == originalAnswer)
+            #expect(try await app.request(.get, "/v1/kb/entries/\(entryId)?version=1", token: agent).json["answer"] as? String == originalAnswer)
+            #expect(try await app.request(.get, "/v1/kb/entries/\(entryId)", token: agent).json["answer_count"] as? Int == 1)
+            #expect(try await app.request(.get, "/v1/kb/entries/\(entryId)/versions", token: agent).items.count == 2)
+
+            // Retired entries cannot be answered with and leave search.
+            #expect(try await app.request(.delete, "/v1/kb/entries/\(entryId)", token: admin).json["retired"] as? Bool == true)
+            let t2 = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["title": "又一个", "content": "工资被拖欠"])).json["id"] as? String ?? "?"
+            #expect(try await app.request(.post, "/v1/tickets/\(t2)/answer", token: agent, json: ["kb_entry_id": entryId]).fieldErrors == ["kb_entry_id"])
+            let again = try await app.request(.get, "/v1/kb/search?q=\("拖欠工资".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)", token: agent)
+            #expect(again.items.allSatisfy { ($0["entry"] as? [String: Any])?["id"] as? String != entryId })
+        }
+    }
+
+    @Test func unitsMaintainOnlyTheirOwnEntries() async throws {
+        try await TestApp.with { app in
+            let street = try await app.token(.handler, unitCode: "XHQ-XX")
+            let other = try await app.token(.handler, unitCode: "SCQ")
+            let agent = try await app.token(.agent)
+            let created = try await app.request(.post, "/v1/kb/entries", token: street, json: [
+                "code": "XX-001", "title": "西溪街道便民服务中心地址", "answer": "西溪路1号，工作日9:00–17:00。", "keywords": ["便民服务中心"]])
+            #expect(created.status == .created)
+            #expect(created.json["owner_unit_id"] as? String == (try await app.unit("XHQ-XX")))
+            let id = try #require(created.json["id"] as? String)
+            #expect(try await app.request(.put, "/v1/kb/entries/\(id)", token: other, json: ["title": "x", "answer": "y"]).status == .forbidden)
+            #expect(try await app.request(.delete, "/v1/kb/entries/\(id)", token: other).status == .forbidden)
+            #expect(try await app.request(.put, "/v1/kb/entries/\(id)", token: street, json: ["title": "西溪街道便民服务中心", "answer": "已搬到西溪路2号。"]).status == .ok)
+            #expect(try await app.request(.post, "/v1/kb/entries", token: agent, json: ["code": "A", "title": "t", "answer": "a"]).status == .forbidden)
+            #expect(try await app.request(.post, "/v1/kb/entries", token: street, json: ["code": "XX-001", "title": "t", "answer": "a"]).status == .conflict)
+            #expect(try await app.request(.post, "/v1/kb/entries", token: street, json: ["code": "B", "title": "", "valid_from": "2026-13-01"]).fieldErrors
+                    == ["title", "answer", "valid_from"])
+            #expect(try await app.request(.post, "/v1/kb/entries", token: street, json: ["code": "C", "title": "t", "answer": "a", "owner_unit_id": try await app.unit("SCQ")]).status == .forbidden)
+            let syn = try await app.request(.post, "/v1/kb/synonyms", token: street, json: ["term": "办事大厅", "canonical": "便民服务中心"])
+            #expect(syn.status == .created)
+            #expect(try await app.request(.post, "/v1/kb/synonyms", token: street, json: ["term": "办事大厅", "canonical": "便民服务中心"]).status == .ok)
+            let hit = try await app.request(.get, "/v1/kb/search?q=\("办事大厅在哪".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)", token: agent)
+            #expect((hit.items.first?["entry"] as? [String: Any])?["code"] as? String == "XX-001")
+            #expect(try await app.request(.get, "/v1/kb/search", token: agent).fieldErrors == ["q"])
+            #expect(try await app.request(.delete, "/v1/kb/synonyms/\(syn.json["id"] as? String ?? "0")", token: street).status == .noContent)
+        }
+    }
+}

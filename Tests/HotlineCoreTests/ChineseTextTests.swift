@@ -1,0 +1,32 @@
+import Testing
+@testable import HotlineCore
+
+@Suite struct ChineseTextTests {
+    @Test func bigramsUnigramsAndWords() {
+        let t = ChineseText.tokens("拖欠农民工工资，ＡＢＣ１２３ iPhone15！")
+        #expect(t.bigrams == ["拖欠", "欠农", "农民", "民工", "工工", "工资"])
+        #expect(t.unigrams == ["拖", "欠", "农", "民", "工", "工", "资"])
+        #expect(t.words == ["abc123", "iphone15"])
+    }
+
+    @Test func stopWordsAreDropped() {
+        let t = ChineseText.tokens("我们怎么办")
+        #expect(!t.bigrams.contains("我们") && !t.bigrams.contains("怎么"))
+        #expect(!t.unigrams.contains("我"))
+    }
+
+    @Test func queryIsAnOrOfQuotedTerms() {
+        #expect(ChineseText.query("路灯") == "'路灯'")
+        #expect(ChineseText.query("欠") == "'欠'")
+        #expect(ChineseText.query("路灯不亮", extra: ["照明"]) == "'路灯' | '灯不' | '不亮' | '照明'")
+        #expect(ChineseText.query("，。！ 的") == nil)
+    }
+
+    @Test func highlightMarksMatchesAndEscapes() {
+        let h = ChineseText.highlight("<b>路灯</b>不亮请报修", query: "路灯坏了")
+        #expect(h == "&lt;b&gt;<em>路灯</em>&lt;/b&gt;不亮请报修")
+        let long = String(repeating: "无关内容", count: 30) + "这里的路灯不亮" + String(repeating: "其他", count: 30)
+        let s = ChineseText.highlight(long, query: "路灯不亮", width: 20)
+        #expect(s.hasPrefix("…") && s.hasSuffix("…") && s.contains("<em>路灯不亮</em>"))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import HotlineTestSupport
+import Testing
+
+@Suite struct KnowledgeSearchTests {
+    static func relevanceSet() throws -> [(String, String)] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/kb-relevance.csv")
+        let table = try CSVTable(text: try String(contentsOf: url, encoding: .utf8), required: ["query", "expected"])
+        return table.rows.map { let v = table.values($0); return (v["query"]!, v["expected"]!) }
+    }
+
+    /// Caller-style queries over the sample KB plus the demo entries: hit@1 and hit@3.
+    @Test func relevanceHitAt3() async throws {
+        let set = try Self.relevanceSet()
+        #expect(set.count >= 60)
+        try await TestDatabase.with { db in
+            let kb = KnowledgeStore(db: db, zone: try ServiceClockZone())
+            var hit1 = 0, hit3 = 0
+            var misses: [String] = []
+            for (query, expected) in set {
+                let codes = try await kb.search(query, limit: 3).map(\.entry.code)
+                if codes.first == expected { hit1 += 1 }
+                if codes.contains(expected) { hit3 += 1 } else { misses.append("\(query) → \(codes) (want \(expected))") }
+            }
+            let at1 = Double(hit1) / Double(set.count), at3 = Double(hit3) / Double(set.count)
+            print("kb relevance: \(set.count) queries, hit@1 = \(String(format: "%.3f", at1)), hit@3 = \(String(format: "%.3f", at3))")
+            for m in misses { print("  miss: \(m)") }
+            #expect(at3 >= 0.9, "hit@3 \(at3): \(misses)")
+            // The same set without the synonym table, to show what it contributes.
+            try await db.client.query("DELETE FROM kb_synonyms", logger: db.logger)
+            var bare1 = 0, bare3 = 0
+            for (query, expected) in set {
+                let codes = try await kb.search(query, limit: 3).map(\.entry.code)
+                if codes.first == expected { bare1 += 1 }
+                if codes.contains(expected) { bare3 += 1 }
+            }
+            print("kb relevance without synonyms: hit@1 = \(String(format: "%.3f", Double(bare1) / Double(set.count))), hit@3 = \(String(format: "%.3f", Double(bare3) / Double(set.count)))")
+        }
+    }
+
+    @Test func versionsRetirementValidityAndSynonyms() async throws {
+        try await TestDatabase.with { db in
+            let kb = KnowledgeStore(db: db, zone: try ServiceClockZone())
+            func input(_ answer: String, from: String? = nil, to: String? = nil) throws -> KnowledgeEntry.Input {
+                var r = KnowledgeEntry.Raw()
+                r.code = "T1"; r.title = "冬季供暖开始时间"; r.answer = answer; r.keywords = ["供暖", "开始"]
+                r.validFrom = from; r.validTo = to
+                return try KnowledgeEntry.validate(r)
+            }
+            let (e1, o1) = try await kb.save(try input("每年11月15日开始供暖。"), by: nil, upsert: false)
+            #expect(o1 == .created && e1.version == 1)
+            #expect(try await kb.search("什么时候开始供暖", limit: 3).first?.entry.code == "T1")
+            let (_, same) = try await kb.save(try input("每年11月15日开始供暖。"), by: nil, upsert: true)
+            #expect(same == .unchanged)
+            let e2 = try await kb.update(id: Int64(e1.id)!, try input("今年11月10日提前供暖。"), by: nil)
+            #expect(e2.version == 2 && e2.currentVersion == 2)
+            #expect(try await kb.entry(id: Int64(e1.id)!, version: 1)?.answer == "每年11月15日开始供暖。")
+            #expect(try await kb.versions(id: Int64(e1.id)!).map(\.version) == [1, 2])
+            let hit = try await kb.search("供暖什么时候开始", limit: 3).first
+            #expect(hit?.entry.version == 2 && hit?.highlight.contains("<em>供暖</em>") == true)
+            // Expired entries leave search.
+            _ = try await kb.update(id: Int64(e1.id)!, try input("已过期的说明", from: "2020-01-01", to: "2020-12-31"), by: nil)
+            #expect(try await kb.search("供暖什么时候开始", limit: 3).first?.entry.code != "T1")
+            _ = try await kb.update(id: Int64(e1.id)!, try input("今年11月10日提前供暖。"), by: nil)
+            _ = try await kb.retire(id: Int64(e1.id)!)
+            #expect(try await kb.search("供暖什么时候开始", limit: 5).allSatisfy { $0.entry.code != "T1" })
+            #expect(try await kb.entry(id: Int64(e1.id)!)?.retired == true)
+            // Synonyms: the caller's 房本 finds the entry written as 不动产权证, and only through the synonym.
+            var r = KnowledgeEntry.Raw()
+            r.code = "T2"; r.title = "不动产权证书遗失补办"; r.answer = "登报声明后到不动产登记中心申请补发。"
+            _ = try await kb.save(try KnowledgeEntry.validate(r), by: nil, upsert: false)
+            #expect(try await kb.search("房本丢了", limit: 3).first?.entry.code == "T2")
+            try await db.client.query("DELETE FROM kb_synonyms WHERE term = '房本'", logger: db.logger)
+            #expect(try await kb.search("房本丢了", limit: 3).allSatisfy { $0.entry.code != "T2" })
+        }
+    }
+}
