@@ -21,6 +21,7 @@ public struct Services: Sendable {
     public let workflow: TicketWorkflow
     public let sweeper: EscalationSweeper
     public let knowledge: KnowledgeStore
+    public let reports: ReportStore
     /// Where "now" comes from (a hand-moved clock in tests).
     public let clock: any NowSource
     /// Where /metrics reads from; nil in tests that do not bootstrap metrics.
@@ -43,6 +44,7 @@ public struct Services: Sendable {
         self.workflow = TicketWorkflow(db: db, zone: zone, clock: clock)
         self.sweeper = EscalationSweeper(db: db, zone: zone)
         self.knowledge = KnowledgeStore(db: db, zone: zone)
+        self.reports = ReportStore(db: db, zone: zone)
         self.metrics = metrics
         self.intakeCounter = IntakeMetrics()
     }
@@ -52,7 +54,7 @@ public struct Services: Sendable {
 public func allEndpoints(_ s: Services) -> [Endpoint] {
     ServiceRoutes(s).endpoints + ReferenceRoutes(s).endpoints + UserRoutes(s).endpoints
         + CalendarRoutes(s).endpoints + PolicyRoutes(s).endpoints + RoutingRoutes(s).endpoints
-        + TicketRoutes(s).endpoints + WorkflowRoutes(s).endpoints + KnowledgeRoutes(s).endpoints + ImportRoutes(s).endpoints
+        + TicketRoutes(s).endpoints + WorkflowRoutes(s).endpoints + KnowledgeRoutes(s).endpoints + ReportRoutes(s).endpoints + ImportRoutes(s).endpoints
 }
 
 public func buildRouter(_ s: Services) -> Router<AppContext> {
@@ -120,6 +122,34 @@ public struct EscalationService: Service {
             try? await Task.sleep(for: interval)
             // cancelWhenGracefulShutdown is not used so an interrupted pass never stops halfway
             // through a batch; the loop checks for shutdown between passes instead.
+        }
+    }
+}
+
+/// Keeps the knowledge base's term statistics current: a refresh when entries changed, checked
+/// every `interval`. A concurrent refresh by another instance is simply skipped.
+public struct KnowledgeStatsService: Service {
+    let services: Services
+    let interval: Duration
+    let logger: Logger
+
+    public init(services: Services, interval: Duration, logger: Logger) {
+        self.services = services
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                if try await services.knowledge.termStatsAreStale() {
+                    try await services.knowledge.refreshTermStats()
+                    logger.info("knowledge-base term statistics refreshed")
+                }
+            } catch {
+                logger.warning("knowledge-base statistics refresh skipped", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            }
+            try? await Task.sleep(for: interval)
         }
     }
 }

@@ -20,8 +20,9 @@ struct TicketRoutes {
                 let principal = try ctx.requirePrincipal
                 let key = try idempotencyKey(req)
                 let raw = try await req.jsonBody(TicketIntake.Raw.self, context: ctx)
-                let intake = try TicketIntake.validate(raw, now: Date())
-                let result = try await s.tickets.create(intake, actor: principal, idempotencyKey: key, source: .api)
+                let now = s.clock.now()
+                let intake = try TicketIntake.validate(raw, now: now)
+                let result = try await s.tickets.create(intake, actor: principal, idempotencyKey: key, source: .api, now: now)
                 if result.created {
                     s.intakeCounter.created(hotline: intake.hotlineNumber, source: "api")
                     ctx.logger.info("ticket registered", metadata: ["ticket_id": "\(result.ticket.id)", "hotline": "\(intake.hotlineNumber)"])

@@ -9,9 +9,8 @@ struct WorkflowRoutes {
     let s: Services
     init(_ s: Services) { self.s = s }
 
-    /// Verbs served now; `callback` arrives with the callback loop.
     static let verbs: [Verb] = [.answer, .reject, .transfer, .merge, .dispatch, .accept, .return, .returnDecision,
-                                .extensionRequest, .extensionDecision, .reply, .replyReview, .escalate, .terminate]
+                                .extensionRequest, .extensionDecision, .reply, .replyReview, .callback, .escalate, .terminate]
 
     var endpoints: [Endpoint] {
         Self.verbs.map { verb in

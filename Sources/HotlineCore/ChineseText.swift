@@ -72,23 +72,31 @@ public enum ChineseText {
         return Tokens(bigrams: bigrams, unigrams: unigrams, words: words)
     }
 
-    /// The text as a space-separated token list for `to_tsvector('simple', …)`.
-    public static func indexText(_ text: String) -> String {
-        tokens(text).all.joined(separator: " ")
+    /// The text as a space-separated token list for `to_tsvector('simple', …)`. Single
+    /// characters are indexed only where asked (titles and keywords), which keeps long answers'
+    /// vectors small.
+    public static func indexText(_ text: String, unigrams: Bool = false) -> String {
+        let t = tokens(text)
+        return (unigrams ? t.all : t.bigrams + t.words).joined(separator: " ")
     }
 
-    /// A tsquery (OR of the query's terms). Bigrams and words carry the meaning; single
-    /// characters are added only for what has no bigram (a one-character query or run).
-    public static func query(_ text: String, extra: [String] = []) -> String? {
+    /// The query's terms: bigrams and words carry the meaning; single characters are added only
+    /// for what has no bigram (a one-character query or run).
+    public static func queryTerms(_ text: String, extra: [String] = []) -> [String] {
         let t = tokens(text + " " + extra.joined(separator: " "))
         var terms = t.bigrams + t.words
         let covered = Set(t.bigrams.flatMap { $0.map(String.init) })
         terms += t.unigrams.filter { !covered.contains($0) }
         var seen = Set<String>()
-        terms = terms.filter { seen.insert($0).inserted }
+        return Array(terms.filter { seen.insert($0).inserted }.prefix(64))
+    }
+
+    /// A tsquery that is the OR of the query's terms.
+    public static func query(_ text: String, extra: [String] = []) -> String? {
+        let terms = queryTerms(text, extra: extra)
         guard !terms.isEmpty else { return nil }
         // Tokens are letters and digits only, so quoting them is enough for to_tsquery.
-        return terms.prefix(64).map { "'\($0)'" }.joined(separator: " | ")
+        return terms.map { "'\($0)'" }.joined(separator: " | ")
     }
 
     /// A short passage of `text` around the densest cluster of query terms, with matches wrapped
@@ -99,7 +107,7 @@ public enum ChineseText {
         let q = tokens(query + " " + extra.joined(separator: " "))
         let terms = Set(q.bigrams + q.words)
         var marked = [Bool](repeating: false, count: chars.count)
-        let lower = chars.map { normalize(String($0)) }
+        let lower = chars.map(fold)
         func matches(_ i: Int, _ len: Int, _ term: String) -> Bool {
             i + len <= lower.count && lower[i..<(i + len)].joined() == term
         }
@@ -129,6 +137,16 @@ public enum ChineseText {
         if open { out += "</em>" }
         if bestStart + w < chars.count { out += "…" }
         return out
+    }
+
+    /// A cheap per-character fold for matching in highlights: full-width ASCII to ASCII and
+    /// ASCII upper case to lower case (what `normalize` does to the characters that matter).
+    static func fold(_ c: Character) -> String {
+        guard c.unicodeScalars.count == 1, let v = c.unicodeScalars.first?.value else { return String(c) }
+        var x = v
+        if (0xFF01...0xFF5E).contains(x) { x -= 0xFEE0 }
+        if (0x41...0x5A).contains(x) { x += 0x20 }
+        return x == v ? String(c) : String(Unicode.Scalar(x)!)
     }
 
     static func escape(_ c: Character) -> String {

@@ -16,6 +16,7 @@ public enum TicketAction: Sendable, Equatable {
     case reviewReply(approve: Bool, note: String)
     case escalate(level: EscalationLevel, note: String)
     case terminate(reason: String)
+    case callback(reached: Bool, satisfaction: Satisfaction?, resolved: Bool?, verdict: CallbackVerdict?, note: String)
 
     public var verb: Verb {
         switch self {
@@ -33,6 +34,7 @@ public enum TicketAction: Sendable, Equatable {
         case .reviewReply: return .replyReview
         case .escalate: return .escalate
         case .terminate: return .terminate
+        case .callback: return .callback
         }
     }
 
@@ -64,6 +66,10 @@ public enum TicketAction: Sendable, Equatable {
         public var content: String?
         public var callerInformed: Bool?
         public var level: String?
+        public var reached: Bool?
+        public var satisfaction: String?
+        public var resolved: Bool?
+        public var verdict: String?
         public init() {}
     }
 
@@ -141,8 +147,24 @@ public enum TicketAction: Sendable, Equatable {
         case .terminate:
             action = .terminate(reason: c.requiredText("reason", r.reason, maxLength: 2000, multiline: true) ?? "")
         case .callback:
-            c.add("verb", "callback is not available yet")
-            action = .accept
+            guard let reached = r.reached else {
+                c.add("reached", "is required (true or false)")
+                action = .accept
+                break
+            }
+            var satisfaction: Satisfaction? = nil, verdict: CallbackVerdict? = nil
+            if reached {
+                satisfaction = c.enumValue("satisfaction", r.satisfaction, required: true)
+                if r.resolved == nil { c.add("resolved", "is required when the caller was reached") }
+                verdict = c.enumValue("verdict", r.verdict, required: satisfaction == .unsatisfied)
+                if verdict != nil && satisfaction != .unsatisfied { c.add("verdict", "only for an unsatisfied caller") }
+            } else {
+                for (field, value) in [("satisfaction", r.satisfaction), ("verdict", r.verdict)] where value != nil {
+                    c.add(field, "must be absent when the caller was not reached")
+                }
+                if r.resolved != nil { c.add("resolved", "must be absent when the caller was not reached") }
+            }
+            action = .callback(reached: reached, satisfaction: satisfaction, resolved: reached ? r.resolved : nil, verdict: verdict, note: note)
         }
         try c.throwIfAny()
         return action

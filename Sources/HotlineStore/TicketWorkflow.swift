@@ -69,7 +69,7 @@ public struct TicketWorkflow: Sendable {
             }
             let verb = action.verb
             guard Lifecycle.allowed(verb, from: t.status),
-                  let target = Lifecycle.target(verb, from: t.status, approve: action.approves, resume: t.resume)
+                  var target = Lifecycle.target(verb, from: t.status, approve: action.approves, resume: t.resume) ?? (verb == .callback ? t.status : nil)
             else {
                 throw StateConflict(status: t.status, allowed: Lifecycle.allowedVerbs(from: t.status),
                                     detail: "'\(verb.rawValue)' is not allowed while the ticket is '\(t.status.rawValue)'")
@@ -101,6 +101,14 @@ public struct TicketWorkflow: Sendable {
                     }
                     try await conn.query("UPDATE tickets SET kb_entry_id = \(entryId), kb_version = \(version) WHERE id = \(id)", logger: db.logger)
                     outcome = ["answer": answer.isEmpty ? entryAnswer : answer, "kb_entry_id": String(entryId), "kb_version": String(version)]
+                }
+                // A share of direct answers is sampled for a callback (settings), chosen by ticket id.
+                var percent = 10
+                for try await p in try await conn.query("SELECT answer_sample_percent FROM assessment_settings WHERE id = 1", logger: db.logger).decode(Int32.self) { percent = Int(p) }
+                if Self.sampled(ticket: id, percent: percent) {
+                    let due = calc.deadline(from: now, ClockLength(1, .workingDays), region: t.regionCode)
+                    try await conn.query("UPDATE tickets SET callback_due_at = \(due) WHERE id = \(id)", logger: db.logger)
+                    outcome!["callback_sampled"] = "true"
                 }
                 payload = outcome!
             case .reject(let reason, let advice):
@@ -212,6 +220,7 @@ public struct TicketWorkflow: Sendable {
                         """, logger: db.logger)
                     let reply = try await lastReply(conn, id)
                     outcome = ["reply": reply]
+                    try await conn.query("UPDATE tickets SET callback_due_at = \(deadline) WHERE id = \(id)", logger: db.logger)
                     payload["callback_deadline"] = Timestamp.format(deadline, in: zone.timeZone)
                 } else {
                     // Rework: the close clock runs again against the same deadline; the ladder resumes.
@@ -243,12 +252,52 @@ public struct TicketWorkflow: Sendable {
                 payload = ["level": level.rawValue, "note": note, "unit_id": String(l.unitId)]
                 if let requiredBy { payload["required_by"] = Timestamp.format(requiredBy, in: zone.timeZone) }
             case .terminate(let reason):
-                try await conn.query("""
-                    UPDATE assignments SET status = 'ended', ended_at = \(now), next_escalation_level = NULL, next_escalation_at = NULL
-                    WHERE ticket_id = \(id) AND status = 'active'
-                    """, logger: db.logger)
+                try await endAssignments(conn, id, at: now)
+                try await conn.query("UPDATE tickets SET callback_due_at = NULL, closed_at = \(now) WHERE id = \(id)", logger: db.logger)
                 outcome = ["terminated": reason]
                 payload = ["reason": reason]
+            case .callback(let reached, let satisfaction, let resolved, let verdict, let note):
+                if t.status == .answered && verdict == .reopen {
+                    throw StoreError.invalid([FieldError("verdict", "a direct answer cannot be reopened; register a new ticket")])
+                }
+                let policy = policies[lead?.slaPolicy ?? "standard"]
+                var attempts = 1
+                if !reached {
+                    for try await n in try await conn.query("""
+                        SELECT count(*) FROM callbacks WHERE ticket_id = \(id) AND NOT reached
+                          AND at > COALESCE((SELECT close_met_at FROM assignments WHERE id = \(lead?.id)), '-infinity')
+                        """, logger: db.logger).decode(Int.self) { attempts = n + 1 }
+                }
+                let exhausted = attempts >= (policy?.callbackAttempts ?? 3)
+                target = Lifecycle.afterCallback(from: t.status, reached: reached, satisfaction: satisfaction, verdict: verdict, attemptsExhausted: exhausted)
+                try await conn.query("""
+                    INSERT INTO callbacks (ticket_id, assignment_id, at, by_user, reached, satisfaction, resolved, verdict, note)
+                    VALUES (\(id), \(lead?.id), \(now), \(principal.userId), \(reached), \(satisfaction?.rawValue), \(resolved), \(verdict?.rawValue), \(note))
+                    """, logger: db.logger)
+                payload = ["reached": String(reached), "note": note, "attempt": String(attempts)]
+                if let satisfaction { payload["satisfaction"] = satisfaction.rawValue }
+                if let resolved { payload["resolved"] = String(resolved) }
+                if let verdict { payload["verdict"] = verdict.rawValue }
+                if target == .reopened, let l = lead, let policy {
+                    // Back to the same unit with a fresh close clock (重办).
+                    let close = calc.deadline(from: now, policy.close, region: l.region)
+                    let reminder = EscalationSchedule(calculator: calc, policy: policy).dueAt(.reminder, start: now, deadline: close, previousIssuedAt: nil, region: l.region)
+                    try await conn.query("""
+                        UPDATE assignments SET reopen_count = reopen_count + 1, close_deadline = \(close), close_met_at = NULL,
+                            callback_met_at = \(now), next_escalation_level = 'reminder', next_escalation_at = \(reminder)
+                        WHERE id = \(l.id)
+                        """, logger: db.logger)
+                    try await conn.query("UPDATE tickets SET reopen_count = reopen_count + 1, callback_due_at = NULL WHERE id = \(id)", logger: db.logger)
+                    payload["close_deadline"] = Timestamp.format(close, in: zone.timeZone)
+                } else if target == .closed {
+                    let reason = !reached ? "unreachable" : (verdict == .closeUnreasonable ? "unreasonable" : (t.status == .answered ? "direct_answer" : "callback"))
+                    if let l = lead {
+                        try await conn.query("UPDATE assignments SET callback_met_at = \(now) WHERE id = \(l.id)", logger: db.logger)
+                    }
+                    try await endAssignments(conn, id, at: now)
+                    try await conn.query("UPDATE tickets SET callback_due_at = NULL, closed_reason = \(reason), closed_at = \(now) WHERE id = \(id)", logger: db.logger)
+                    payload["closed_reason"] = reason
+                }
             }
 
             let pendingJSON = pending.map { TicketStore.json($0) }
@@ -266,6 +315,19 @@ public struct TicketWorkflow: Sendable {
     }
 
     // MARK: pieces
+
+    /// Deterministic sampling of direct answers for callback: a multiplicative hash of the id.
+    public static func sampled(ticket id: Int64, percent: Int) -> Bool {
+        let h = UInt64(bitPattern: id) &* 0x9E3779B97F4A7C15
+        return Int((h >> 32) % 100) < percent
+    }
+
+    func endAssignments(_ conn: PostgresConnection, _ ticket: Int64, at now: Date) async throws {
+        try await conn.query("""
+            UPDATE assignments SET status = 'ended', ended_at = \(now), next_escalation_level = NULL, next_escalation_at = NULL
+            WHERE ticket_id = \(ticket) AND status = 'active'
+            """, logger: db.logger)
+    }
 
     func lock(_ conn: PostgresConnection, _ id: Int64) async throws -> Locked? {
         let rows = try await conn.query("""

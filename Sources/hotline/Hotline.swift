@@ -15,7 +15,7 @@ struct Hotline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline",
         abstract: "The 12345 government service hotline dispatcher.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, UserCommand.self, Sweep.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Export.self, UserCommand.self, Sweep.self, Generate.self])
 }
 
 /// Runs `body` with a connected pool, then shuts the pool down.
@@ -66,7 +66,8 @@ struct Serve: AsyncParsableCommand {
         let migrateFirst = migrate
         let sweeper = EscalationService(services: services, interval: .seconds(config.sweepIntervalSeconds), logger: config.makeLogger("hotline.sweeper"))
         let app = buildApplication(services, host: config.host, port: config.port, logger: logger,
-                                   services: config.sweepIntervalSeconds > 0 ? [sweeper] : [],
+                                   services: (config.sweepIntervalSeconds > 0 ? [sweeper] : [])
+                                       + [KnowledgeStatsService(services: services, interval: .seconds(300), logger: config.makeLogger("hotline.kb"))],
                                    beforeServerStarts: { if migrateFirst { try await migrator.migrate(db) } })
         try await app.runService()
     }
@@ -106,6 +107,7 @@ struct Seed: AsyncParsableCommand {
                 for r in report.rejected { print("  line \(r.line): \(r.errors.map(\.description).joined(separator: "; "))") }
                 if !report.rejected.isEmpty { throw ExitCode(1) }
             }
+            try await KnowledgeStore(db: db, zone: zone).refreshTermStats()
         }
     }
 }
@@ -126,7 +128,9 @@ struct Import: AsyncParsableCommand {
         let text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
         let zone = try ServiceClockZone(identifier: config.timeZone)
         let report = try await withDatabase(config) { db in
-            try await CSVImporter(db: db, zone: zone).run(k, csv: text, actor: nil)
+            let report = try await CSVImporter(db: db, zone: zone).run(k, csv: text, actor: nil)
+            if k == .kb { try await KnowledgeStore(db: db, zone: zone).refreshTermStats() }
+            return report
         }
         print(String(decoding: try APIEncoder.data(report), as: UTF8.self))
         if !report.rejected.isEmpty { throw ExitCode(2) }
@@ -194,5 +198,41 @@ struct Sweep: AsyncParsableCommand {
         let issued = try await withDatabase(config) { try await EscalationSweeper(db: $0, zone: zone).sweep(now: moment) }
         let elapsed = ContinuousClock.now - started
         print("issued \(issued) escalation record(s) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export reports.", subcommands: [Monthly.self])
+
+    struct Monthly: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The monthly assessment as JSON, CSV or XLSX.")
+        @Option(help: "Month, like 2026-10") var month: String
+        @Option(help: "json | csv | xlsx") var format: String = "xlsx"
+        @Option(help: "city | district | department | street | office (default: every level)") var level: String?
+        @Option(help: "Output file") var out: String
+
+        func run() async throws {
+            guard let m = ReportStore.Month(month) else { throw ValidationError("--month must look like 2026-10") }
+            guard ["json", "csv", "xlsx"].contains(format) else { throw ValidationError("--format must be json, csv or xlsx") }
+            var unitLevel: UnitLevel? = nil
+            if let level {
+                guard let l = UnitLevel(rawValue: level) else { throw ValidationError("--level must be one of \(UnitLevel.allowedList)") }
+                unitLevel = l
+            }
+            let config = try Config.fromEnvironment()
+            let zone = try ServiceClockZone(identifier: config.timeZone)
+            let started = ContinuousClock.now
+            let fmt = format, chosenLevel = unitLevel
+            let data = try await withDatabase(config) { db -> Data in
+                let report = try await MonthlyReport.build(store: ReportStore(db: db, zone: zone), month: m, level: chosenLevel, now: Date())
+                switch fmt {
+                case "csv": return report.csv()
+                case "xlsx": return try report.xlsx()
+                default: return try APIEncoder.data(report)
+                }
+            }
+            try data.write(to: URL(fileURLWithPath: out))
+            print("wrote \(out) (\(data.count) bytes) in \(ContinuousClock.now - started)")
+        }
     }
 }

@@ -1,0 +1,171 @@
+import Foundation
+import HotlineCore
+import PostgresNIO
+
+/// The numbers behind the monthly assessment and the hotline volume report. Counting happens in
+/// PostgreSQL (one pass over the month's cohort, grouped by unit); only one row per unit comes
+/// back, so memory does not grow with the month's tickets.
+public struct ReportStore: Sendable {
+    public let db: Database
+    public let zone: ServiceClockZone
+    public init(db: Database, zone: ServiceClockZone) {
+        self.db = db
+        self.zone = zone
+    }
+
+    public struct Month: Sendable, Equatable {
+        public var year: Int
+        public var month: Int
+        public init?(_ s: String) {
+            let p = s.split(separator: "-")
+            guard p.count == 2, p[0].count == 4, p[1].count == 2, let y = Int(p[0]), let m = Int(p[1]), (2000...2100).contains(y), (1...12).contains(m) else { return nil }
+            year = y; month = m
+        }
+        public var text: String { String(format: "%04d-%02d", year, month) }
+        public var first: LocalDay { LocalDay(year: year, month: month, day: 1) }
+        public var next: LocalDay { month == 12 ? LocalDay(year: year + 1, month: 1, day: 1) : LocalDay(year: year, month: month + 1, day: 1) }
+    }
+
+    public func settings() async throws -> AssessmentSettings {
+        for try await (r, res, sat, basic, sample) in try await db.client.query("""
+            SELECT response_weight, resolution_weight, satisfaction_weight, basically_satisfied_weight, answer_sample_percent
+            FROM assessment_settings WHERE id = 1
+            """, logger: db.logger).decode((Double, Double, Double, Double, Int32).self) {
+            return AssessmentSettings(responseWeight: r, resolutionWeight: res, satisfactionWeight: sat, basicallySatisfiedWeight: basic, answerSamplePercent: Int(sample))
+        }
+        return AssessmentSettings()
+    }
+
+    public func saveSettings(_ s: AssessmentSettings) async throws -> AssessmentSettings {
+        try await db.client.query("""
+            UPDATE assessment_settings SET response_weight = \(s.responseWeight), resolution_weight = \(s.resolutionWeight),
+                satisfaction_weight = \(s.satisfactionWeight), basically_satisfied_weight = \(s.basicallySatisfiedWeight),
+                answer_sample_percent = \(s.answerSamplePercent), updated_at = now()
+            WHERE id = 1
+            """, logger: db.logger)
+        return try await settings()
+    }
+
+    /// Per-unit counts for `level` (every unit of that level, zeros included). Each assignment
+    /// counts for the nearest unit of that level at or above the unit it went to, so a district's
+    /// figures include its streets and departments, and nothing is counted twice.
+    public func unitCounts(month: Month, level: UnitLevel, now: Date) async throws -> [(OrgUnit, UnitCounts)] {
+        let from = zone.startOfDay(month.first), to = zone.startOfDay(month.next)
+        let rows = try await db.client.query("""
+            WITH level_map AS (
+                SELECT u.id AS unit_id,
+                       (SELECT x.id FROM units x WHERE x.id = ANY(u.path) AND x.level = \(level.rawValue)
+                        ORDER BY array_position(u.path, x.id) DESC LIMIT 1) AS report_unit
+                FROM units u),
+            cohort AS (
+                SELECT a.id, a.status, a.response_deadline, a.response_met_at, a.close_deadline, a.close_met_at,
+                       a.extension_days, a.reopen_count, m.report_unit
+                FROM assignments a
+                JOIN tickets t ON t.id = a.ticket_id
+                JOIN level_map m ON m.unit_id = a.unit_id
+                WHERE a.role = 'lead' AND a.dispatched_at >= \(from) AND a.dispatched_at < \(to)
+                  AND t.status <> 'terminated' AND m.report_unit IS NOT NULL),
+            counted AS (
+                SELECT DISTINCT ON (c.assignment_id) c.assignment_id, c.satisfaction, c.resolved, c.verdict
+                FROM callbacks c JOIN cohort k ON k.id = c.assignment_id
+                WHERE c.reached AND c.at >= k.close_met_at
+                ORDER BY c.assignment_id, c.at DESC, c.id DESC),
+            agg AS (
+                SELECT k.report_unit,
+                    count(*) AS dispatched,
+                    count(*) FILTER (WHERE k.status = 'returned') AS returned,
+                    count(*) FILTER (WHERE k.status <> 'returned' AND k.response_met_at <= k.response_deadline) AS responded,
+                    count(*) FILTER (WHERE k.status <> 'returned' AND (k.close_met_at IS NOT NULL OR k.close_deadline <= \(now))) AS due,
+                    count(*) FILTER (WHERE k.status <> 'returned' AND k.close_met_at <= k.close_deadline) AS closed_in_time,
+                    count(*) FILTER (WHERE k.status <> 'returned' AND (k.close_met_at > k.close_deadline
+                                        OR (k.close_met_at IS NULL AND k.close_deadline < \(now)))) AS overdue,
+                    count(*) FILTER (WHERE k.status <> 'returned' AND k.extension_days > 0) AS extended,
+                    count(*) FILTER (WHERE k.status <> 'returned' AND k.reopen_count > 0) AS reopened,
+                    count(c.assignment_id) FILTER (WHERE c.satisfaction IS NOT NULL) AS reached,
+                    count(*) FILTER (WHERE c.resolved) AS resolved,
+                    count(*) FILTER (WHERE c.satisfaction = 'satisfied') AS satisfied,
+                    count(*) FILTER (WHERE c.satisfaction = 'basically_satisfied') AS basically,
+                    count(*) FILTER (WHERE c.satisfaction = 'unsatisfied') AS unsatisfied
+                FROM cohort k
+                -- the last reached callback after the last reply counts, unless judged unreasonable
+                LEFT JOIN counted c ON c.assignment_id = k.id AND c.verdict IS DISTINCT FROM 'close_unreasonable'
+                GROUP BY k.report_unit)
+            SELECT u.id, u.code, u.name, u.parent_id, u.level, u.region_code, u.active,
+                   COALESCE(g.dispatched, 0), COALESCE(g.returned, 0), COALESCE(g.responded, 0), COALESCE(g.due, 0),
+                   COALESCE(g.closed_in_time, 0), COALESCE(g.overdue, 0), COALESCE(g.extended, 0), COALESCE(g.reopened, 0),
+                   COALESCE(g.reached, 0), COALESCE(g.resolved, 0), COALESCE(g.satisfied, 0), COALESCE(g.basically, 0),
+                   COALESCE(g.unsatisfied, 0)
+            FROM units u LEFT JOIN agg g ON g.report_unit = u.id
+            WHERE u.level = \(level.rawValue)
+            ORDER BY u.code
+            """, logger: db.logger)
+        var out: [(OrgUnit, UnitCounts)] = []
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            let unit = OrgUnit(id: String(try r[0].decode(Int64.self)), code: try r[1].decode(String.self), name: try r[2].decode(String.self),
+                               parentId: try r[3].decode(Int64?.self).map(String.init), level: try r[4].decode(String.self),
+                               regionCode: try r[5].decode(String?.self), active: try r[6].decode(Bool.self))
+            var c = UnitCounts()
+            let n = try (7...19).map { Int(try r[$0].decode(Int64.self)) }
+            c.dispatched = n[0]; c.returned = n[1]; c.respondedInTime = n[2]; c.due = n[3]; c.closedInTime = n[4]
+            c.overdue = n[5]; c.extended = n[6]; c.reopened = n[7]; c.reached = n[8]; c.resolved = n[9]
+            c.satisfied = n[10]; c.basicallySatisfied = n[11]; c.unsatisfied = n[12]
+            out.append((unit, c))
+        }
+        return out
+    }
+
+    public struct HotlineVolume: Sendable, Codable, Equatable {
+        public var hotlineNumber: String
+        public var hotlineName: String
+        public var channel: String
+        public var received: Int
+        public var answeredDirectly: Int
+        public var directAnswerRate: Double?
+    }
+
+    /// Tickets received in the month per merged hotline and channel, and how many were answered
+    /// directly on the call (直接答复).
+    public func hotlineVolumes(month: Month) async throws -> [HotlineVolume] {
+        let from = zone.startOfDay(month.first), to = zone.startOfDay(month.next)
+        var out: [HotlineVolume] = []
+        for try await (number, name, channel, received, answered) in try await db.client.query("""
+            SELECT t.hotline_number, h.name, t.channel, count(*), count(*) FILTER (WHERE t.outcome ? 'answer')
+            FROM tickets t JOIN hotlines h ON h.number = t.hotline_number
+            WHERE t.received_at >= \(from) AND t.received_at < \(to)
+            GROUP BY t.hotline_number, h.name, t.channel
+            ORDER BY t.hotline_number, t.channel
+            """, logger: db.logger).decode((String, String, String, Int64, Int64).self) {
+            out.append(HotlineVolume(hotlineNumber: number, hotlineName: name, channel: channel, received: Int(received),
+                                     answeredDirectly: Int(answered), directAnswerRate: received > 0 ? Double(answered) / Double(received) : nil))
+        }
+        return out
+    }
+
+    public struct CallbackDue: Sendable, Codable {
+        public var ticket: Ticket
+        public var callbackDueAt: Date
+        public var attempts: Int
+    }
+
+    /// The callback queue: oldest deadline first, keyset-paginated on (deadline, id).
+    public func callbacksDue(limit: Int, after: (Date, Int64)?) async throws -> [CallbackDue] {
+        var out: [CallbackDue] = []
+        let afterAt = after?.0, afterId = after?.1
+        for try await row in try await db.client.query("""
+            SELECT \(unescaped: TicketStore.columns), t.callback_due_at,
+                   (SELECT count(*) FROM callbacks c WHERE c.ticket_id = t.id AND NOT c.reached
+                      AND c.at > COALESCE((SELECT max(x.at) FROM ticket_events x WHERE x.ticket_id = t.id AND x.kind = 'reply'), '-infinity')) AS attempts
+            FROM tickets t
+            WHERE t.callback_due_at IS NOT NULL
+              AND (\(afterAt)::timestamptz IS NULL OR (t.callback_due_at, t.id) > (\(afterAt), \(afterId)))
+            ORDER BY t.callback_due_at, t.id
+            LIMIT \(limit)
+            """, logger: db.logger) {
+            let r = row.makeRandomAccess()
+            out.append(CallbackDue(ticket: try TicketStore.ticket(row), callbackDueAt: try r["callback_due_at"].decode(Date.self),
+                                   attempts: Int(try r["attempts"].decode(Int64.self))))
+        }
+        return out
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import HotlineCore
+import HotlineStore
+import NIOCore
+import PostgresNIO
+
+/// `hotline gen …`: synthetic data for benchmarks, loaded with COPY.
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gen", abstract: "Generate synthetic data for benchmarks (loaded with COPY).", subcommands: [KB.self])
+
+    struct KB: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add N synthetic knowledge-base entries whose words follow the real entries' vocabulary.")
+        @Option(help: "How many entries") var count: Int = 100_000
+        @Option(help: "Random seed") var seed: UInt64 = 12345
+
+        func run() async throws {
+            let config = try Config.fromEnvironment()
+            let vocabulary = try Vocabulary(seedDir: config.dbDirectory.appendingPathComponent("seed"))
+            let total = count
+            var rng = SplitMix(seed: seed)
+            var lines: [String] = []
+            lines.reserveCapacity(total)
+            for i in 0..<total {
+                let title = vocabulary.phrase(&rng, words: 3...6)
+                let question = vocabulary.phrase(&rng, words: 5...10) + "？"
+                let answer = vocabulary.phrase(&rng, words: 30...70) + "。"
+                let category = vocabulary.categories[Int(rng.next() % UInt64(vocabulary.categories.count))]
+                let keywords = (0..<3).map { _ in vocabulary.word(&rng) }
+                let a = ChineseText.indexText(title + " " + keywords.joined(separator: " "))
+                let b = ChineseText.indexText(question)
+                let c = ChineseText.indexText(category)
+                let d = ChineseText.indexText(answer)
+                lines.append([String(format: "GEN%07d", i + 1), title, question, answer, category,
+                              "{" + keywords.joined(separator: ",") + "}", a, b, c, d].map(copyEscape).joined(separator: "\t") + "\n")
+            }
+            let rows = lines
+            let started = ContinuousClock.now
+            try await withDatabase(config) { db in
+                try await db.client.withConnection { conn in
+                    try await conn.query("BEGIN", logger: db.logger)
+                    try await conn.query("""
+                        CREATE TEMP TABLE kb_gen (code text, title text, question text, answer text, category text, keywords text[],
+                            a text, b text, c text, d text) ON COMMIT DROP
+                        """, logger: db.logger)
+                    try await conn.copyFrom(table: "kb_gen", logger: db.logger) { writer in
+                        var buffer = ByteBuffer()
+                        for line in rows {
+                            buffer.writeString(line)
+                            if buffer.readableBytes > 1 << 20 { try await writer.write(buffer); buffer.clear() }
+                        }
+                        if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                    }
+                    try await conn.query("""
+                        WITH e AS (INSERT INTO kb_entries (code) SELECT code FROM kb_gen ON CONFLICT (code) DO NOTHING RETURNING id, code)
+                        INSERT INTO kb_versions (entry_id, version, title, question, answer, category, keywords, searchable, search)
+                        SELECT e.id, 1, g.title, g.question, g.answer, g.category, g.keywords, true,
+                            setweight(to_tsvector('simple', g.a), 'A') || setweight(to_tsvector('simple', g.b), 'B')
+                            || setweight(to_tsvector('simple', g.c), 'C') || setweight(to_tsvector('simple', g.d), 'D')
+                        FROM kb_gen g JOIN e ON e.code = g.code
+                        """, logger: db.logger)
+                    try await conn.query("COMMIT", logger: db.logger)
+                    try await conn.query("ANALYZE kb_versions", logger: db.logger)
+                    try await conn.query("ANALYZE kb_entries", logger: db.logger)
+                }
+                try await KnowledgeStore(db: db, zone: try ServiceClockZone(identifier: config.timeZone)).refreshTermStats()
+            }
+            print("generated \(total) entries in \(ContinuousClock.now - started) (after \(total) texts were built)")
+        }
+    }
+}
+
+/// COPY text format: backslash, tab, newline and carriage return escaped.
+func copyEscape(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for ch in s {
+        switch ch {
+        case "\\": out += "\\\\"
+        case "\t": out += "\\t"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        default: out.append(ch)
+        }
+    }
+    return out
+}
+
+/// Words (character bigrams) taken from the real seed texts, drawn with a Zipf-like skew so that
+/// common words are common in the synthetic entries too.
+struct Vocabulary {
+    var words: [String]
+    var categories: [String]
+
+    init(seedDir: URL) throws {
+        var counts: [String: Int] = [:]
+        var cats = Set<String>()
+        for file in ["kb-sample.csv", "demo/kb-extra.csv", "categories.csv", "hotlines-cn.csv"] {
+            let text = try String(contentsOf: seedDir.appendingPathComponent(file), encoding: .utf8)
+            for b in ChineseText.tokens(text).bigrams { counts[b, default: 0] += 1 }
+            if file.hasPrefix("kb") || file.hasPrefix("demo/kb") {
+                let table = try CSVTable(text: text, required: ["category"])
+                for r in table.rows { cats.insert(table.values(r)["category"] ?? "") }
+            }
+        }
+        words = counts.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.map(\.key)
+        categories = cats.filter { !$0.isEmpty }.sorted()
+    }
+
+    func word(_ rng: inout SplitMix) -> String {
+        // Rank r with probability ∝ 1/(r+10): a long tail with a head of common words.
+        let u = Double(rng.next() % 1_000_000) / 1_000_000
+        let n = Double(words.count)
+        let r = Int((pow(n + 10, u) * pow(10, 1 - u)) - 10)
+        return words[max(0, min(words.count - 1, r))]
+    }
+
+    func phrase(_ rng: inout SplitMix, words range: ClosedRange<Int>) -> String {
+        let n = range.lowerBound + Int(rng.next() % UInt64(range.count))
+        return (0..<n).map { _ in word(&rng) }.joined()
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+}

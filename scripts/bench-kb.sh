@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Knowledge-base search benchmark: N synthetic entries (plus the 60 real ones) in a scratch
+# database, the release server, wrk with random caller-style queries at several concurrencies.
+# Usage: scripts/bench-kb.sh [N=100000] [SECONDS=20]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+N="${1:-100000}"; SECS="${2:-20}"; PORT=8091
+BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
+export DATABASE_URL="$BASE/bench_kb" HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PORT=$PORT LOG_LEVEL=warning
+swift build -c release --product hotline >/dev/null
+BIN="$(swift build -c release --show-bin-path)/hotline"
+if [ "${REUSE:-0}" = 1 ]; then   # keep the generated base from the last run
+  "$BIN" migrate >/dev/null
+  TOKEN="$("$BIN" user token --login bench-agent | tail -n 1)"
+else
+  psql -X -q "$BASE/postgres" -c "DROP DATABASE IF EXISTS bench_kb WITH (FORCE)" -c "CREATE DATABASE bench_kb"
+  "$BIN" migrate >/dev/null && "$BIN" seed --demo >/dev/null
+  "$BIN" gen kb --count "$N"
+  TOKEN="$("$BIN" user add --login bench-agent --role agent | tail -n 1)"
+fi
+export TOKEN
+psql -X -tA "$DATABASE_URL" -c "SELECT count(*) AS searchable_entries FROM kb_versions WHERE searchable"
+"$BIN" serve & SERVER=$!
+trap 'kill $SERVER 2>/dev/null' EXIT
+for _ in $(seq 50); do curl -fs "localhost:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+export QUERIES="$PWD/Tests/HotlineStoreTests/Fixtures/kb-relevance.csv"
+echo "== relevance at $N entries"
+python3 - <<PY
+import csv, os, urllib.parse, urllib.request, json
+rows = list(csv.DictReader(open(os.environ["QUERIES"], encoding="utf-8")))
+h1 = h3 = 0
+for r in rows:
+    req = urllib.request.Request(f"http://127.0.0.1:$PORT/v1/kb/search?limit=3&q=" + urllib.parse.quote(r["query"]),
+                                 headers={"Authorization": "Bearer " + os.environ["TOKEN"]})
+    codes = [i["entry"]["code"] for i in json.load(urllib.request.urlopen(req))["items"]]
+    h1 += codes[:1] == [r["expected"]]; h3 += r["expected"] in codes
+print(f"{len(rows)} queries: hit@1 = {h1/len(rows):.3f}, hit@3 = {h3/len(rows):.3f}")
+PY
+for c in 1 2 4 8; do
+  echo "== wrk: $c connections, ${SECS}s"
+  wrk -t "$(( c < 2 ? 1 : 2 ))" -c "$c" -d "${SECS}s" -s scripts/bench/kb-search.lua "http://127.0.0.1:$PORT" | grep -E "^(requests|p[0-9]+)"
+done
