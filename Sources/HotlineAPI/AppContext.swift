@@ -8,11 +8,17 @@ import NIOCore
 public struct AppContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// The peer's IP address (for throttling failed logins); nil when unknown.
+    public var remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }
+
+    /// The request id that appears in logs and problem answers.
+    public var requestId: String? { logger[metadataKey: "hb.request.id"]?.description }
 
     /// Largest body any endpoint accepts (CSV imports); JSON bodies have a smaller limit.
     public var maxUploadSize: Int { Limits.maxCSVBody }

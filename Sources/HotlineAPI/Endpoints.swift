@@ -3,6 +3,7 @@ import HTTPTypes
 import HotlineCore
 import HotlineStore
 import Hummingbird
+import NIOConcurrencyHelpers
 
 /// One row of the API: method, path as written in the OpenAPI document, who may call it, and the
 /// handler. Authentication and the role check happen here, in one place, for every endpoint.
@@ -41,22 +42,69 @@ extension Endpoint.Access {
     static let admin = Endpoint.Access.roles([.admin])
 }
 
-/// Resolves the bearer token and checks the role before the handler runs.
+/// Resolves the bearer token and checks the role before the handler runs. Failed attempts are
+/// counted per client address: too many within a minute and the address must wait (429).
 struct Authenticator: Sendable {
     let users: UserStore
+    let failures = FailureThrottle(limit: 20, window: 60)
 
     func authorize(_ request: Request, _ context: inout AppContext, _ access: Endpoint.Access) async throws {
         guard case .roles(let roles) = access else { return }
-        guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        guard (16...200).contains(token.count), token.allSatisfy({ $0.isASCII }) else { throw APIError.unauthorized }
-        guard let principal = try await users.authenticate(token: token) else { throw APIError.unauthorized }
+        let address = context.remoteAddress ?? "unknown"
+        if let wait = failures.blocked(address) {
+            throw APIError(.tooManyRequests, "Too many requests", "too many failed authentications; retry in \(wait) s",
+                           extra: ["retry_after": String(wait)])
+        }
+        guard let principal = try await principal(request) else {
+            failures.fail(address)
+            throw APIError.unauthorized
+        }
         guard roles.contains(principal.role) else { throw APIError.forbidden(principal.role) }
         context.principal = principal
         context.logger[metadataKey: "user_id"] = "\(principal.userId)"
         context.logger[metadataKey: "role"] = "\(principal.role.rawValue)"
+    }
+}
+
+extension Authenticator {
+    func principal(_ request: Request) async throws -> Principal? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard (16...200).contains(token.count), token.allSatisfy({ $0.isASCII }) else { return nil }
+        return try await users.authenticate(token: token)
+    }
+}
+
+/// Fixed-window counter of failures per key.
+final class FailureThrottle: Sendable {
+    let limit: Int
+    let window: Int
+    private let state = NIOLockedValueBox<[String: (start: Int, count: Int)]>([:])
+
+    init(limit: Int, window: Int) {
+        self.limit = limit
+        self.window = window
+    }
+
+    private var now: Int { Int(Date().timeIntervalSince1970) }
+
+    /// Seconds to wait, or nil when the key may try.
+    func blocked(_ key: String) -> Int? {
+        let t = now
+        return state.withLockedValue { map in
+            guard let e = map[key], t - e.start < window, e.count >= limit else { return nil }
+            return window - (t - e.start)
+        }
+    }
+
+    func fail(_ key: String) {
+        let t = now
+        state.withLockedValue { map in
+            if map.count > 10_000 { map = map.filter { t - $0.value.start < window } }
+            if let e = map[key], t - e.start < window { map[key] = (e.start, e.count + 1) } else { map[key] = (t, 1) }
+        }
     }
 }
 

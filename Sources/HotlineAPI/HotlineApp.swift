@@ -22,6 +22,7 @@ public struct Services: Sendable {
     public let sweeper: EscalationSweeper
     public let knowledge: KnowledgeStore
     public let reports: ReportStore
+    public let accessLog: AccessLog
     /// Where "now" comes from (a hand-moved clock in tests).
     public let clock: any NowSource
     /// Where /metrics reads from; nil in tests that do not bootstrap metrics.
@@ -45,6 +46,7 @@ public struct Services: Sendable {
         self.sweeper = EscalationSweeper(db: db, zone: zone)
         self.knowledge = KnowledgeStore(db: db, zone: zone)
         self.reports = ReportStore(db: db, zone: zone)
+        self.accessLog = AccessLog(db: db)
         self.metrics = metrics
         self.intakeCounter = IntakeMetrics()
     }

@@ -49,6 +49,7 @@ public struct APIError: Error, Sendable {
         let data = (try? APIEncoder.data(body)) ?? Data()
         var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let wait = extra["retry_after"] { headers[.retryAfter] = wait }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

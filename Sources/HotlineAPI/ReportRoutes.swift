@@ -28,7 +28,7 @@ struct ReportRoutes {
 
     var endpoints: [Endpoint] {
         [
-            Endpoint(.get, "/v1/callbacks/due", .roles([.callback, .supervisor, .dispatcher, .admin])) { req, _ in
+            Endpoint(.get, "/v1/callbacks/due", .roles([.callback, .supervisor, .dispatcher, .admin])) { req, ctx in
                 let q = try req.query(allowed: ["limit", "cursor"])
                 let limit = try pageLimit(q["limit"])
                 var after: (Date, Int64)? = nil
@@ -41,7 +41,26 @@ struct ReportRoutes {
                 if items.count > limit, let last = items.dropLast().last {
                     next = TicketCursor(receivedAtMicros: Int64((last.callbackDueAt.timeIntervalSince1970 * 1_000_000).rounded()), id: Int64(last.ticket.id) ?? 0).encoded
                 }
-                return try json(Page(items: Array(items.prefix(limit)), nextCursor: next))
+                let page = Array(items.prefix(limit))
+                try await TicketRoutes(s).logAccess(.list, page.map(\.ticket), try ctx.requirePrincipal, ctx)
+                return try json(Page(items: page, nextCursor: next))
+            },
+            Endpoint(.get, "/v1/audit", .roles([.auditor, .admin])) { req, _ in
+                let q = try req.query(allowed: ["ticket_id", "actor", "from", "to", "limit", "cursor"])
+                var c = FieldChecker()
+                var ticket: Int64? = nil, before: Int64? = nil, from: Date? = nil, to: Date? = nil
+                if let t = q["ticket_id"] { if let v = Int64(t) { ticket = v } else { c.add("ticket_id", "must be a ticket id") } }
+                if let v = q["cursor"] { if let n = Int64(v) { before = n } else { c.add("cursor", "is not a cursor this service issued") } }
+                if let v = q["from"] { if let d = Timestamp.parse(v) { from = d } else { c.add("from", "must be an RFC 3339 time with offset") } }
+                if let v = q["to"] { if let d = Timestamp.parse(v) { to = d } else { c.add("to", "must be an RFC 3339 time with offset") } }
+                let actor = c.optionalText("actor", q["actor"], maxLength: 64)
+                try c.throwIfAny()
+                let limit = try pageLimit(q["limit"])
+                let rows = try await s.accessLog.search(ticketId: ticket, actor: actor, from: from, to: to, limit: limit + 1, beforeId: before)
+                let page = Array(rows.prefix(limit))
+                var events: [TicketEvent]? = nil
+                if let ticket { events = try await s.tickets.events(ticketId: ticket) }
+                return try json(AuditAnswer(items: page, nextCursor: rows.count > limit ? page.last?.id : nil, events: events))
             },
             Endpoint(.get, "/v1/reports/monthly", Self.readers) { req, _ in
                 let q = try req.query(allowed: ["month", "level", "format"])
@@ -94,6 +113,19 @@ struct ReportRoutes {
                 return try json(try await s.reports.saveSettings(settings))
             },
         ]
+    }
+
+    struct AuditAnswer: Encodable {
+        var items: [AccessLog.Entry]
+        var nextCursor: String?
+        var events: [TicketEvent]?
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(items, forKey: .items)
+            try c.encode(nextCursor, forKey: .nextCursor)
+            try c.encodeIfPresent(events, forKey: .events)
+        }
+        enum K: String, CodingKey { case items, nextCursor, events }
     }
 
     static func file(_ data: Data, type: String, name: String) -> Response {

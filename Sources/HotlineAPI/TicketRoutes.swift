@@ -39,10 +39,29 @@ struct TicketRoutes {
                 let principal = try ctx.requirePrincipal
                 let filter = try parseFilter(try req.query(allowed: Self.listParameters))
                 let (items, next) = try await s.tickets.list(filter, for: principal)
-                return try json(Page(items: items.map { shape($0, for: principal) }, nextCursor: next?.encoded))
+                let shaped = items.map { shape($0, for: principal) }
+                try await logAccess(.list, shaped, principal, ctx)
+                return try json(Page(items: shaped, nextCursor: next?.encoded))
             },
             Endpoint(.get, "/v1/tickets/{id}", .anyUser) { _, ctx in
-                try await detailResponse(id: try ctx.id(what: "ticket"), for: try ctx.requirePrincipal)
+                try await detailResponse(id: try ctx.id(what: "ticket"), for: try ctx.requirePrincipal, ctx)
+            },
+            Endpoint(.post, "/v1/tickets/{id}/reveal", .roles([.handler])) { req, ctx in
+                // A unit may see a caller's details in full only for a reason, and it is logged.
+                let principal = try ctx.requirePrincipal
+                let id = try ctx.id(what: "ticket")
+                let body = try await req.jsonBody(RevealBody.self, context: ctx)
+                var c = FieldChecker()
+                let reason = c.requiredText("reason", body.reason, maxLength: 500)
+                try c.throwIfAny()
+                guard let t = try await s.tickets.ticket(id: id), try await s.tickets.isVisible(ticketId: id, to: principal) else {
+                    throw APIError.notFound("ticket \(id)")
+                }
+                if t.confidential {
+                    throw APIError(.forbidden, "Forbidden", "a confidential ticket's caller is not shown to units; the hotline center calls back")
+                }
+                try await s.accessLog.record(.reveal, by: principal, tickets: [(id, AccessLog.fields(t.caller))], requestId: ctx.requestId, reason: reason!)
+                return try json(RevealAnswer(ticketId: t.id, caller: t.caller), headers: [.cacheControl: "no-store"])
             },
             Endpoint(.get, "/v1/units/{id}/inbox", .anyUser) { req, ctx in
                 let principal = try ctx.requirePrincipal
@@ -62,7 +81,9 @@ struct TicketRoutes {
                 default: throw APIError.badRequest("state", "unknown value; one of: to_accept, in_progress, overdue, returned")
                 }
                 let (items, next) = try await s.tickets.list(f, for: principal)
-                return try json(Page(items: items.map { shape($0, for: principal) }, nextCursor: next?.encoded))
+                let shaped = items.map { shape($0, for: principal) }
+                try await logAccess(.list, shaped, principal, ctx)
+                return try json(Page(items: shaped, nextCursor: next?.encoded))
             },
             Endpoint(.get, "/v1/tickets/by-number/{number}", .open) { req, ctx in
                 let q = try req.query(allowed: ["code"])
@@ -78,11 +99,20 @@ struct TicketRoutes {
         ]
     }
 
-    func detailResponse(id: Int64, for principal: Principal) async throws -> Response {
+    func detailResponse(id: Int64, for principal: Principal, _ ctx: AppContext) async throws -> Response {
         guard let d = try await s.tickets.detail(id: id, for: principal, now: s.clock.now()) else { throw APIError.notFound("ticket \(id)") }
-        return try json(DetailView(ticket: shape(d.ticket, for: principal), assignments: d.assignments,
+        let shown = shape(d.ticket, for: principal)
+        try await logAccess(.read, [shown], principal, ctx)
+        return try json(DetailView(ticket: shown, assignments: d.assignments,
                                    escalations: d.escalations, events: d.events),
                         headers: [.eTag: "\"\(d.ticket.version)\""])
+    }
+
+    /// Every response that shows callers' unmasked personal data leaves an access-log row.
+    func logAccess(_ action: AccessLog.Action, _ tickets: [Ticket], _ p: Principal, _ ctx: AppContext) async throws {
+        guard p.role != .handler else { return }  // units see masked data only
+        let shown = tickets.compactMap { t in Int64(t.id).map { ($0, AccessLog.fields(t.caller)) } }
+        try await s.accessLog.record(action, by: p, tickets: shown, requestId: ctx.requestId)
     }
 
     /// What a principal may see of a ticket: units get the caller masked (and nothing of a
@@ -155,6 +185,15 @@ struct KBSuggestion: Encodable {
         entryId = hit.entry.id; code = hit.entry.code; version = hit.entry.version; title = hit.entry.title
         score = hit.score; highlight = hit.highlight; responsibleUnitId = hit.entry.responsibleUnitId
     }
+}
+
+struct RevealBody: Decodable {
+    var reason: String?
+}
+
+struct RevealAnswer: Encodable {
+    var ticketId: String
+    var caller: Caller?
 }
 
 struct IntakeView: Encodable {

@@ -21,7 +21,7 @@ struct WorkflowRoutes {
                 let raw = verb == .accept ? TicketAction.Raw() : try await req.jsonBody(TicketAction.Raw.self, context: ctx)
                 let action = try TicketAction.validate(verb, raw)
                 try await s.workflow.apply(action, to: id, by: principal, ifMatch: ifMatch)
-                return try await TicketRoutes(s).detailResponse(id: id, for: principal)
+                return try await TicketRoutes(s).detailResponse(id: id, for: principal, ctx)
             }
         }
     }

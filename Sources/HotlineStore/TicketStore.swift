@@ -291,6 +291,11 @@ public struct TicketStore: Sendable {
             escalations.append(Escalation(id: String(eid), assignmentId: String(aid), unitId: String(unit), level: level, issuedAt: at,
                                           requiredBy: req, issuedBy: by.map(String.init), note: note))
         }
+        return Detail(ticket: t, assignments: assignments, escalations: escalations, events: try await events(ticketId: id))
+    }
+
+    /// A ticket's events, oldest first.
+    public func events(ticketId id: Int64) async throws -> [TicketEvent] {
         var events: [TicketEvent] = []
         for try await (eid, at, actor, role, kind, from, to, payload) in try await db.client.query("""
             SELECT id, at, actor_id, actor_role, kind, from_status, to_status, payload::text FROM ticket_events
@@ -300,7 +305,7 @@ public struct TicketStore: Sendable {
             events.append(TicketEvent(id: String(eid), at: at, actorId: actor.map(String.init), actorRole: role, kind: kind,
                                       fromStatus: from, toStatus: to, payload: dict.mapValues { "\($0)" }))
         }
-        return Detail(ticket: t, assignments: assignments, escalations: escalations, events: events)
+        return events
     }
 
     public struct PublicProgress: Sendable, Codable, Equatable {

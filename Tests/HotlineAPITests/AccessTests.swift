@@ -65,6 +65,12 @@ import Testing
                 (.put, "/v1/kb/entries/999999", [.admin, .handler]), (.delete, "/v1/kb/entries/999999", [.admin, .handler]),
                 (.get, "/v1/kb/entries/999999/versions", all), (.get, "/v1/kb/synonyms", all),
                 (.post, "/v1/kb/synonyms", [.admin, .handler]), (.delete, "/v1/kb/synonyms/999999", [.admin, .handler]),
+                (.post, "/v1/tickets/999999/callback", [.callback]), (.post, "/v1/tickets/999999/reveal", [.handler]),
+                (.get, "/v1/callbacks/due", [.callback, .supervisor, .dispatcher, .admin]),
+                (.get, "/v1/reports/monthly?month=2026-10", [.supervisor, .admin, .auditor, .dispatcher]),
+                (.get, "/v1/reports/hotlines?month=2026-10", [.supervisor, .admin, .auditor, .dispatcher]),
+                (.get, "/v1/assessment-settings", [.supervisor, .admin, .auditor, .dispatcher]), (.put, "/v1/assessment-settings", [.admin]),
+                (.get, "/v1/audit", [.auditor, .admin]),
             ]
             #expect(center.isSubset(of: all))
             for (method, path, allowed) in matrix {
@@ -119,6 +125,62 @@ import Testing
             #expect(conf.json["caller"] == nil)
             // The hotline center still sees the caller in full.
             #expect((try await app.request(.get, "/v1/tickets/\(mine)", token: agent).json["caller"] as? [String: Any])?["phone"] as? String == "13800138000")
+        }
+    }
+}
+
+@Suite struct AccessLogTests {
+    @Test func unmaskedReadsRevealsAndTheAuditTrail() async throws {
+        try await TestApp.with { app in
+            let agent = try await app.token(.agent, login: "agent.li")
+            let dispatcher = try await app.token(.dispatcher)
+            let auditor = try await app.token(.auditor)
+            let handler = try await app.token(.handler, unitCode: "XHQ-XX")
+            let id = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket()).json["id"] as? String ?? "?"
+            _ = try await app.request(.post, "/v1/tickets/\(id)/dispatch", token: dispatcher, json: ["lead_unit_id": try await app.unit("XHQ-XX")])
+            _ = try await app.request(.get, "/v1/tickets/\(id)", token: agent)
+            _ = try await app.request(.get, "/v1/tickets?limit=5", token: agent)
+            _ = try await app.request(.get, "/v1/tickets/\(id)", token: handler)  // masked: not logged
+
+            // A unit sees the full caller only through reveal, with a reason, logged.
+            #expect(try await app.request(.post, "/v1/tickets/\(id)/reveal", token: handler, json: ["reason": ""]).fieldErrors == ["reason"])
+            let reveal = try await app.request(.post, "/v1/tickets/\(id)/reveal", token: handler, json: ["reason": "需上门核实地址"])
+            #expect(reveal.status == .ok && (reveal.json["caller"] as? [String: Any])?["phone"] as? String == "13800138000")
+            #expect(try await app.request(.post, "/v1/tickets/\(id)/reveal", token: try await app.token(.handler, unitCode: "SCQ"), json: ["reason": "x"]).status == .notFound)
+
+            let audit = try await app.request(.get, "/v1/audit?ticket_id=\(id)", token: auditor)
+            #expect(audit.status == .ok)
+            let actions = audit.items.map { "\($0["actor_role"] as? String ?? "")/\($0["action"] as? String ?? "")" }
+            // newest first: reveal, list, read, and the dispatcher's read of the dispatch answer
+            #expect(actions == ["handler/reveal", "agent/list", "agent/read", "dispatcher/read"])
+            #expect(audit.items.first?["reason"] as? String == "需上门核实地址")
+            #expect(audit.items.first?["fields"] as? [String] == ["caller.name", "caller.phone", "caller.address"])
+            #expect((audit.json["events"] as? [[String: Any]])?.first?["kind"] as? String == "registered")
+            #expect(try await app.request(.get, "/v1/audit?actor=agent.li", token: auditor).items.count == 2)
+            #expect(try await app.request(.get, "/v1/audit", token: agent).status == .forbidden)
+
+            // The log is append-only for the service's own database role.
+            let db = app.services.db
+            await #expect(throws: (any Error).self) { try await db.client.query("UPDATE access_log SET reason = 'x'", logger: db.logger) }
+            await #expect(throws: (any Error).self) { try await db.client.query("DELETE FROM access_log", logger: db.logger) }
+            await #expect(throws: (any Error).self) { try await db.client.query("TRUNCATE access_log", logger: db.logger) }
+
+            // Confidential: no reveal for units.
+            try await db.client.query("UPDATE tickets SET confidential = true WHERE id = \(Int64(id)!)", logger: db.logger)
+            #expect(try await app.request(.post, "/v1/tickets/\(id)/reveal", token: handler, json: ["reason": "再看一次"]).status == .forbidden)
+        }
+    }
+
+    @Test func repeatedAuthFailuresAreThrottled() async throws {
+        try await TestApp.with { app in
+            var statuses: [UInt16] = []
+            for i in 0..<22 {
+                statuses.append(UInt16(try await app.request(.get, "/v1/tickets", token: "hl_wrong-token-number-\(i)").status.code))
+            }
+            #expect(statuses.prefix(20).allSatisfy { $0 == 401 })
+            #expect(statuses.suffix(2).allSatisfy { $0 == 429 })
+            let blocked = try await app.request(.get, "/v1/tickets", token: try await app.token(.agent))
+            #expect(blocked.status == .tooManyRequests && blocked.headers[.retryAfter] != nil)
         }
     }
 }
