@@ -155,10 +155,11 @@ public struct MonthlyReport: Sendable, Encodable {
             <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
             <borders count="1"><border/></borders>\
             <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-            <cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+            <cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
             <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
             <xf numFmtId="10" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-            <xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
+            <xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+            <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment wrapText="1" vertical="top"/></xf></cellXfs>\
             </styleSheet>
             """)
         for (i, level) in sheets.enumerated() {
@@ -171,10 +172,16 @@ public struct MonthlyReport: Sendable, Encodable {
     func sheetXML(_ rows: [UnitAssessment]) -> String {
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
         x += "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
-        x += "<cols><col min=\"1\" max=\"2\" width=\"10\" customWidth=\"1\"/><col min=\"3\" max=\"3\" width=\"34\" customWidth=\"1\"/>"
-        x += "<col min=\"4\" max=\"24\" width=\"11\" customWidth=\"1\"/></cols><sheetData>"
+        // Printed (and converted to PDF) landscape, all columns on one page width.
+        x += "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>"
+        x += "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"7\" topLeftCell=\"A8\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>"
+        x += "<cols><col min=\"1\" max=\"1\" width=\"5\" customWidth=\"1\"/><col min=\"2\" max=\"2\" width=\"9\" customWidth=\"1\"/>"
+        x += "<col min=\"3\" max=\"3\" width=\"24\" customWidth=\"1\"/><col min=\"4\" max=\"24\" width=\"8.5\" customWidth=\"1\"/></cols><sheetData>"
         var r = 0
-        func row(_ cells: [String]) { r += 1; x += "<row r=\"\(r)\">" + cells.joined() + "</row>" }
+        func row(_ cells: [String], height: Int? = nil) {
+            r += 1
+            x += "<row r=\"\(r)\"" + (height.map { " ht=\"\($0)\" customHeight=\"1\"" } ?? "") + ">" + cells.joined() + "</row>"
+        }
         func col(_ i: Int) -> String {
             var n = i + 1, s = ""
             while n > 0 { let m = (n - 1) % 26; s = String(UnicodeScalar(65 + m)!) + s; n = (n - 1) / 26 }
@@ -187,7 +194,11 @@ public struct MonthlyReport: Sendable, Encodable {
             guard let v else { return "" }
             return "<c r=\"\(col(c))\(r + 1)\"\(style > 0 ? " s=\"\(style)\"" : "")><v>\(v)</v></c>"
         }
-        for (i, h) in headerLines.enumerated() { row([text(0, h, style: i == 0 ? 1 : 0)]) }
+        // Header lines span the table's width (merged) and wrap, so they do not widen the page.
+        let lastColumn = col(Self.headers.count - 1)
+        for (i, h) in headerLines.enumerated() {
+            row([text(0, h, style: i == 0 ? 1 : 4)], height: h.count > 120 ? 45 : nil)
+        }
         row([])
         row(Self.headers.enumerated().map { text($0, $1, style: 1) })
         for a in rows {
@@ -200,7 +211,12 @@ public struct MonthlyReport: Sendable, Encodable {
                 }
             })
         }
-        x += "</sheetData></worksheet>"
+        x += "</sheetData>"
+        x += "<mergeCells count=\"\(headerLines.count)\">"
+            + (1...headerLines.count).map { "<mergeCell ref=\"A\($0):\(lastColumn)\($0)\"/>" }.joined() + "</mergeCells>"
+        x += "<pageMargins left=\"0.4\" right=\"0.4\" top=\"0.5\" bottom=\"0.5\" header=\"0.3\" footer=\"0.3\"/>"
+        x += "<pageSetup paperSize=\"9\" orientation=\"landscape\" fitToWidth=\"1\" fitToHeight=\"0\"/>"
+        x += "</worksheet>"
         return x
     }
 
