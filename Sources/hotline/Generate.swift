@@ -8,7 +8,7 @@ import PostgresNIO
 /// `hotline gen …`: synthetic data for benchmarks, loaded with COPY.
 struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gen", abstract: "Generate synthetic data for benchmarks (loaded with COPY).", subcommands: [KB.self])
+        commandName: "gen", abstract: "Generate synthetic data for benchmarks (loaded with COPY).", subcommands: [KB.self, Tickets.self])
 
     struct KB: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
