@@ -101,57 +101,51 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 }
 
-/// The escalation sweeper inside `serve`: one pass every `interval`, stopping on graceful shutdown.
-public struct EscalationService: Service {
-    let services: Services
+/// A background loop inside `serve`: one run of `work` every `interval`, stopping on graceful
+/// shutdown between runs (a run is never cut off halfway through a batch). Failures are logged
+/// and the next run tries again.
+public struct PeriodicService: Service {
+    let name: String
     let interval: Duration
     let logger: Logger
+    let work: @Sendable () async throws -> Void
 
-    public init(services: Services, interval: Duration, logger: Logger) {
-        self.services = services
+    public init(name: String, interval: Duration, logger: Logger, work: @escaping @Sendable () async throws -> Void) {
+        self.name = name
         self.interval = interval
         self.logger = logger
+        self.work = work
     }
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let issued = try await services.sweeper.sweep(now: services.clock.now())
-                if issued > 0 { logger.info("escalations issued", metadata: ["count": "\(issued)"]) }
+                try await work()
             } catch {
-                logger.error("escalation sweep failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                logger.warning("\(name) failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             }
             try? await Task.sleep(for: interval)
-            // cancelWhenGracefulShutdown is not used so an interrupted pass never stops halfway
-            // through a batch; the loop checks for shutdown between passes instead.
         }
     }
 }
 
-/// Keeps the knowledge base's term statistics current: a refresh when entries changed, checked
-/// every `interval`. A concurrent refresh by another instance is simply skipped.
-public struct KnowledgeStatsService: Service {
-    let services: Services
-    let interval: Duration
-    let logger: Logger
-
-    public init(services: Services, interval: Duration, logger: Logger) {
-        self.services = services
-        self.interval = interval
-        self.logger = logger
+extension Services {
+    /// The escalation sweeper (三单一函).
+    public func escalationService(interval: Duration, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "escalation sweep", interval: interval, logger: logger) {
+            let issued = try await sweeper.sweep(now: clock.now())
+            if issued > 0 { logger.info("escalations issued", metadata: ["count": "\(issued)"]) }
+        }
     }
 
-    public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                if try await services.knowledge.termStatsAreStale() {
-                    try await services.knowledge.refreshTermStats()
-                    logger.info("knowledge-base term statistics refreshed")
-                }
-            } catch {
-                logger.warning("knowledge-base statistics refresh skipped", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+    /// Keeps the knowledge base's term statistics current (a refresh when entries changed; a
+    /// concurrent refresh by another instance makes this one skip).
+    public func knowledgeStatsService(interval: Duration, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "knowledge-base statistics refresh", interval: interval, logger: logger) {
+            if try await knowledge.termStatsAreStale() {
+                try await knowledge.refreshTermStats()
+                logger.info("knowledge-base term statistics refreshed")
             }
-            try? await Task.sleep(for: interval)
         }
     }
 }

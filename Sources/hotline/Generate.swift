@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HotlineCore
 import HotlineStore
+import Logging
 import NIOCore
 import PostgresNIO
 
@@ -45,14 +46,7 @@ struct Generate: AsyncParsableCommand {
                         CREATE TEMP TABLE kb_gen (code text, title text, question text, answer text, category text, keywords text[],
                             a text, b text, c text, d text) ON COMMIT DROP
                         """, logger: db.logger)
-                    try await conn.copyFrom(table: "kb_gen", logger: db.logger) { writer in
-                        var buffer = ByteBuffer()
-                        for line in rows {
-                            buffer.writeString(line)
-                            if buffer.readableBytes > 1 << 20 { try await writer.write(buffer); buffer.clear() }
-                        }
-                        if buffer.readableBytes > 0 { try await writer.write(buffer) }
-                    }
+                    try await copyLines(conn, table: "kb_gen", rows, logger: db.logger)
                     try await conn.query("""
                         WITH e AS (INSERT INTO kb_entries (code) SELECT code FROM kb_gen ON CONFLICT (code) DO NOTHING RETURNING id, code)
                         INSERT INTO kb_versions (entry_id, version, title, question, answer, category, keywords, searchable, search)
@@ -69,6 +63,18 @@ struct Generate: AsyncParsableCommand {
             }
             print("generated \(total) entries in \(ContinuousClock.now - started) (after \(total) texts were built)")
         }
+    }
+}
+
+/// Streams prepared COPY text lines into `table` in 1 MiB writes.
+func copyLines(_ conn: PostgresConnection, table: String, _ lines: [String], logger: Logger) async throws {
+    try await conn.copyFrom(table: table, logger: logger) { writer in
+        var buffer = ByteBuffer()
+        for line in lines {
+            buffer.writeString(line)
+            if buffer.readableBytes > 1 << 20 { try await writer.write(buffer); buffer.clear() }
+        }
+        if buffer.readableBytes > 0 { try await writer.write(buffer) }
     }
 }
 

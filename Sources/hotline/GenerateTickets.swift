@@ -109,14 +109,7 @@ extension Generate {
                         close_deadline timestamptz, close_met timestamptz, ext integer, reopen integer, cb_at timestamptz,
                         cb_reached boolean, cb_satisfaction text, cb_resolved boolean, closed_reason text) ON COMMIT DROP
                     """, logger: db.logger)
-                try await conn.copyFrom(table: "gen_tickets", logger: db.logger) { writer in
-                    var buffer = ByteBuffer()
-                    for line in lines {
-                        buffer.writeString(line)
-                        if buffer.readableBytes > 1 << 20 { try await writer.write(buffer); buffer.clear() }
-                    }
-                    if buffer.readableBytes > 0 { try await writer.write(buffer) }
-                }
+                try await copyLines(conn, table: "gen_tickets", lines, logger: db.logger)
                 try await conn.query("""
                     INSERT INTO tickets (number, query_code, hotline_number, channel, intake_hash, received_at, created_at, updated_at, source,
                         nature, category_code, region_code, title, content, status, sla_policy, outcome, closed_reason, closed_at, reopen_count)

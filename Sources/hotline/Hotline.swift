@@ -64,10 +64,10 @@ struct Serve: AsyncParsableCommand {
         let migrator = try Migrator(directory: config.dbDirectory.appendingPathComponent("migrations"))
         let services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(identifier: config.timeZone), metrics: registry)
         let migrateFirst = migrate
-        let sweeper = EscalationService(services: services, interval: .seconds(config.sweepIntervalSeconds), logger: config.makeLogger("hotline.sweeper"))
+        let sweeper = services.escalationService(interval: .seconds(config.sweepIntervalSeconds), logger: config.makeLogger("hotline.sweeper"))
         let app = buildApplication(services, host: config.host, port: config.port, logger: logger,
                                    services: (config.sweepIntervalSeconds > 0 ? [sweeper] : [])
-                                       + [KnowledgeStatsService(services: services, interval: .seconds(300), logger: config.makeLogger("hotline.kb"))],
+                                       + [services.knowledgeStatsService(interval: .seconds(300), logger: config.makeLogger("hotline.kb"))],
                                    beforeServerStarts: { if migrateFirst { try await migrator.migrate(db) } })
         try await app.runService()
     }

@@ -1,0 +1,31 @@
+-- wrk script: POST /v1/tickets with varied bodies and a unique Idempotency-Key per request.
+local token = os.getenv("TOKEN")
+local counter = 0
+local thread_id = 0
+local hotlines = { "12345", "12345", "12345", "12315", "12333", "12319", "12329" }
+local titles = { "路灯不亮", "噪音扰民", "拖欠工资", "物业不作为", "占道经营", "燃气泄漏", "公交线路", "社保卡补办" }
+
+function setup(thread)
+  thread_id = thread_id + 1
+  thread:set("tid", thread_id)
+end
+
+function request()
+  counter = counter + 1
+  local i = counter
+  local t = titles[(i % #titles) + 1]
+  local body = string.format('{"hotline_number":"%s","channel":"phone","nature":"complaint","category_code":"市政设施/路灯","region_code":"330106002","title":"%s %d","content":"%s，地点西溪路%d号，已经好几天了，请尽快处理。","caller":{"name":"王先生","phone":"139%08d"}}',
+    hotlines[(i % #hotlines) + 1], t, i, t, i % 500, (tid or 0) * 10000000 + i)
+  return wrk.format("POST", "/v1/tickets", {
+    ["Authorization"] = "Bearer " .. token,
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = string.format("bench-%d-%d-%d", tid or 0, os.time(), i),
+  }, body)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("requests %d, non-2xx/errors %d, %.0f req/s\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.requests / (summary.duration / 1e6)))
+  for _, p in ipairs({ 50, 95, 99 }) do io.write(string.format("p%d %.2f ms\n", p, latency:percentile(p) / 1000)) end
+end
