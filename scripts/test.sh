@@ -7,3 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export HOTLINE_TEST_DATABASE_URL="${HOTLINE_TEST_DATABASE_URL:-postgres://hotline:hotline@127.0.0.1:${HOTLINE_PGPORT:-54329}/postgres}"
 swift build --build-tests
 swift test --skip-build "$@"
+# The served OpenAPI document against the running service: no 5xx, no schema violations.
+if [ "$#" -eq 0 ] && [ "${SKIP_SCHEMATHESIS:-0}" != 1 ]; then
+  ./scripts/schemathesis.sh
+fi

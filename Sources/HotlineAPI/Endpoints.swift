@@ -46,7 +46,12 @@ extension Endpoint.Access {
 /// counted per client address: too many within a minute and the address must wait (429).
 struct Authenticator: Sendable {
     let users: UserStore
-    let failures = FailureThrottle(limit: 20, window: 60)
+    let failures: FailureThrottle
+
+    init(users: UserStore, failuresPerMinute: Int) {
+        self.users = users
+        self.failures = FailureThrottle(limit: failuresPerMinute, window: 60)
+    }
 
     func authorize(_ request: Request, _ context: inout AppContext, _ access: Endpoint.Access) async throws {
         guard case .roles(let roles) = access else { return }

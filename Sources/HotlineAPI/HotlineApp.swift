@@ -25,6 +25,8 @@ public struct Services: Sendable {
     public let accessLog: AccessLog
     /// Where "now" comes from (a hand-moved clock in tests).
     public let clock: any NowSource
+    /// Failed authentications per client address per minute before it must wait (429).
+    public var authFailuresPerMinute = 20
     /// Where /metrics reads from; nil in tests that do not bootstrap metrics.
     public let metrics: PrometheusCollectorRegistry?
     public let intakeCounter: IntakeMetrics
@@ -65,7 +67,7 @@ public func buildRouter(_ s: Services) -> Router<AppContext> {
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.register(allEndpoints(s), auth: Authenticator(users: s.users))
+    router.register(allEndpoints(s), auth: Authenticator(users: s.users, failuresPerMinute: s.authFailuresPerMinute))
     return router
 }
 

@@ -13,6 +13,8 @@ struct Config {
     var dbDirectory: URL
     /// Seconds between escalation sweeps; 0 turns the sweeper off in this process.
     var sweepIntervalSeconds: Int
+    /// Failed authentications per client address per minute before 429.
+    var authFailuresPerMinute: Int
 
     static let defaultDatabaseURL = "postgres://hotline:hotline@127.0.0.1:54329/hotline"
 
@@ -28,7 +30,14 @@ struct Config {
             timeZone: env["HOTLINE_TIMEZONE"] ?? "Asia/Shanghai",
             logLevel: level,
             dbDirectory: try locateDbDirectory(env["HOTLINE_DB_DIR"]),
-            sweepIntervalSeconds: try sweepInterval(env["HOTLINE_SWEEP_INTERVAL"]))
+            sweepIntervalSeconds: try sweepInterval(env["HOTLINE_SWEEP_INTERVAL"]),
+            authFailuresPerMinute: try positive(env["HOTLINE_AUTH_FAILURES_PER_MINUTE"], name: "HOTLINE_AUTH_FAILURES_PER_MINUTE", default: 20))
+    }
+
+    static func positive(_ raw: String?, name: String, default def: Int) throws -> Int {
+        guard let raw else { return def }
+        guard let n = Int(raw), n > 0 else { throw ConfigurationError("\(name) must be a positive integer") }
+        return n
     }
 
     static func sweepInterval(_ raw: String?) throws -> Int {

@@ -62,7 +62,8 @@ struct Serve: AsyncParsableCommand {
         let client = PostgresClient(configuration: try Database.configuration(url: config.databaseURL), backgroundLogger: config.makeLogger("hotline.db"))
         let db = Database(client: client, logger: config.makeLogger("hotline.db"))
         let migrator = try Migrator(directory: config.dbDirectory.appendingPathComponent("migrations"))
-        let services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(identifier: config.timeZone), metrics: registry)
+        var services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(identifier: config.timeZone), metrics: registry)
+        services.authFailuresPerMinute = config.authFailuresPerMinute
         let migrateFirst = migrate
         let sweeper = services.escalationService(interval: .seconds(config.sweepIntervalSeconds), logger: config.makeLogger("hotline.sweeper"))
         let app = buildApplication(services, host: config.host, port: config.port, logger: logger,
