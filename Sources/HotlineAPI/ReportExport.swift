@@ -26,10 +26,19 @@ public struct MonthlyReport: Sendable, Encodable {
     public static func build(store: ReportStore, month: ReportStore.Month, level: UnitLevel?, now: Date) async throws -> MonthlyReport {
         let settings = try await store.settings()
         let levels = level.map { [$0] } ?? UnitLevel.allCases
+        // One pass over the month in SQL, then sums up the unit tree for each level.
+        let counts = try await store.countsByUnit(month: month, now: now)
+        let tree = try await store.unitTree()
+        var paths: [Int64: [Int64]] = [:], levelOf: [Int64: String] = [:], unitOf: [Int64: OrgUnit] = [:]
+        for (unit, path) in tree {
+            guard let id = Int64(unit.id) else { continue }
+            paths[id] = path; levelOf[id] = unit.level; unitOf[id] = unit
+        }
         var items: [UnitAssessment] = []
         for l in levels {
-            let rows = try await store.unitCounts(month: month, level: l, now: now).map { unit, counts in
-                UnitAssessment(unitId: unit.id, unitCode: unit.code, unitName: unit.name, level: unit.level, counts: counts, settings: settings)
+            let rows = UnitCounts.rollUp(counts, paths: paths, levels: levelOf, to: l.rawValue).compactMap { id, c -> UnitAssessment? in
+                guard let unit = unitOf[id] else { return nil }
+                return UnitAssessment(unitId: unit.id, unitCode: unit.code, unitName: unit.name, level: unit.level, counts: c, settings: settings)
             }
             items += UnitAssessment.ranked(rows)
         }

@@ -48,6 +48,27 @@ public struct UnitCounts: Sendable, Equatable, Codable {
     public init() {}
 
     public var received: Int { dispatched - returned }
+
+    /// Counts add up the unit tree (a district's figures are its units' sums).
+    public static func += (a: inout UnitCounts, b: UnitCounts) {
+        a.dispatched += b.dispatched; a.returned += b.returned; a.respondedInTime += b.respondedInTime; a.due += b.due
+        a.closedInTime += b.closedInTime; a.overdue += b.overdue; a.extended += b.extended; a.reopened += b.reopened
+        a.reached += b.reached; a.resolved += b.resolved; a.satisfied += b.satisfied
+        a.basicallySatisfied += b.basicallySatisfied; a.unsatisfied += b.unsatisfied
+    }
+
+    /// Rolls per-unit counts up to the units of one level: each unit's counts go to the nearest
+    /// unit of that level at or above it (`paths` are root-to-unit id lists). Units of the level
+    /// without any counts are present with zeros.
+    public static func rollUp(_ counts: [Int64: UnitCounts], paths: [Int64: [Int64]], levels: [Int64: String], to level: String) -> [Int64: UnitCounts] {
+        var out: [Int64: UnitCounts] = [:]
+        for (id, l) in levels where l == level { out[id] = UnitCounts() }
+        for (unit, c) in counts {
+            guard let path = paths[unit], let target = path.last(where: { levels[$0] == level }) else { continue }
+            out[target, default: UnitCounts()] += c
+        }
+        return out
+    }
 }
 
 /// One row of the monthly assessment.

@@ -46,71 +46,60 @@ public struct ReportStore: Sendable {
         return try await settings()
     }
 
-    /// Per-unit counts for `level` (every unit of that level, zeros included). Each assignment
-    /// counts for the nearest unit of that level at or above the unit it went to, so a district's
-    /// figures include its streets and departments, and nothing is counted twice.
-    public func unitCounts(month: Month, level: UnitLevel, now: Date) async throws -> [(OrgUnit, UnitCounts)] {
+    /// Counts per unit that received lead assignments in the month — one pass over the cohort.
+    public func countsByUnit(month: Month, now: Date) async throws -> [Int64: UnitCounts] {
         let from = zone.startOfDay(month.first), to = zone.startOfDay(month.next)
         let rows = try await db.client.query("""
-            WITH level_map AS (
-                SELECT u.id AS unit_id,
-                       (SELECT x.id FROM units x WHERE x.id = ANY(u.path) AND x.level = \(level.rawValue)
-                        ORDER BY array_position(u.path, x.id) DESC LIMIT 1) AS report_unit
-                FROM units u),
-            cohort AS (
-                SELECT a.id, a.status, a.response_deadline, a.response_met_at, a.close_deadline, a.close_met_at,
-                       a.extension_days, a.reopen_count, m.report_unit
-                FROM assignments a
-                JOIN tickets t ON t.id = a.ticket_id
-                JOIN level_map m ON m.unit_id = a.unit_id
-                WHERE a.role = 'lead' AND a.dispatched_at >= \(from) AND a.dispatched_at < \(to)
-                  AND t.status <> 'terminated' AND m.report_unit IS NOT NULL),
+            WITH cohort AS (
+                SELECT a.id, a.unit_id, a.status, a.response_deadline, a.response_met_at, a.close_deadline, a.close_met_at,
+                       a.extension_days, a.reopen_count
+                FROM assignments a JOIN tickets t ON t.id = a.ticket_id
+                WHERE a.role = 'lead' AND a.dispatched_at >= \(from) AND a.dispatched_at < \(to) AND t.status <> 'terminated'),
             counted AS (
+                -- the last reached callback after the last reply counts, unless judged unreasonable
                 SELECT DISTINCT ON (c.assignment_id) c.assignment_id, c.satisfaction, c.resolved, c.verdict
                 FROM callbacks c JOIN cohort k ON k.id = c.assignment_id
                 WHERE c.reached AND c.at >= k.close_met_at
-                ORDER BY c.assignment_id, c.at DESC, c.id DESC),
-            agg AS (
-                SELECT k.report_unit,
-                    count(*) AS dispatched,
-                    count(*) FILTER (WHERE k.status = 'returned') AS returned,
-                    count(*) FILTER (WHERE k.status <> 'returned' AND k.response_met_at <= k.response_deadline) AS responded,
-                    count(*) FILTER (WHERE k.status <> 'returned' AND (k.close_met_at IS NOT NULL OR k.close_deadline <= \(now))) AS due,
-                    count(*) FILTER (WHERE k.status <> 'returned' AND k.close_met_at <= k.close_deadline) AS closed_in_time,
-                    count(*) FILTER (WHERE k.status <> 'returned' AND (k.close_met_at > k.close_deadline
-                                        OR (k.close_met_at IS NULL AND k.close_deadline < \(now)))) AS overdue,
-                    count(*) FILTER (WHERE k.status <> 'returned' AND k.extension_days > 0) AS extended,
-                    count(*) FILTER (WHERE k.status <> 'returned' AND k.reopen_count > 0) AS reopened,
-                    count(c.assignment_id) FILTER (WHERE c.satisfaction IS NOT NULL) AS reached,
-                    count(*) FILTER (WHERE c.resolved) AS resolved,
-                    count(*) FILTER (WHERE c.satisfaction = 'satisfied') AS satisfied,
-                    count(*) FILTER (WHERE c.satisfaction = 'basically_satisfied') AS basically,
-                    count(*) FILTER (WHERE c.satisfaction = 'unsatisfied') AS unsatisfied
-                FROM cohort k
-                -- the last reached callback after the last reply counts, unless judged unreasonable
-                LEFT JOIN counted c ON c.assignment_id = k.id AND c.verdict IS DISTINCT FROM 'close_unreasonable'
-                GROUP BY k.report_unit)
-            SELECT u.id, u.code, u.name, u.parent_id, u.level, u.region_code, u.active,
-                   COALESCE(g.dispatched, 0), COALESCE(g.returned, 0), COALESCE(g.responded, 0), COALESCE(g.due, 0),
-                   COALESCE(g.closed_in_time, 0), COALESCE(g.overdue, 0), COALESCE(g.extended, 0), COALESCE(g.reopened, 0),
-                   COALESCE(g.reached, 0), COALESCE(g.resolved, 0), COALESCE(g.satisfied, 0), COALESCE(g.basically, 0),
-                   COALESCE(g.unsatisfied, 0)
-            FROM units u LEFT JOIN agg g ON g.report_unit = u.id
-            WHERE u.level = \(level.rawValue)
-            ORDER BY u.code
+                ORDER BY c.assignment_id, c.at DESC, c.id DESC)
+            SELECT k.unit_id,
+                count(*),
+                count(*) FILTER (WHERE k.status = 'returned'),
+                count(*) FILTER (WHERE k.status <> 'returned' AND k.response_met_at <= k.response_deadline),
+                count(*) FILTER (WHERE k.status <> 'returned' AND (k.close_met_at IS NOT NULL OR k.close_deadline <= \(now))),
+                count(*) FILTER (WHERE k.status <> 'returned' AND k.close_met_at <= k.close_deadline),
+                count(*) FILTER (WHERE k.status <> 'returned' AND (k.close_met_at > k.close_deadline
+                                    OR (k.close_met_at IS NULL AND k.close_deadline < \(now)))),
+                count(*) FILTER (WHERE k.status <> 'returned' AND k.extension_days > 0),
+                count(*) FILTER (WHERE k.status <> 'returned' AND k.reopen_count > 0),
+                count(c.assignment_id),
+                count(*) FILTER (WHERE c.resolved),
+                count(*) FILTER (WHERE c.satisfaction = 'satisfied'),
+                count(*) FILTER (WHERE c.satisfaction = 'basically_satisfied'),
+                count(*) FILTER (WHERE c.satisfaction = 'unsatisfied')
+            FROM cohort k
+            LEFT JOIN counted c ON c.assignment_id = k.id AND c.verdict IS DISTINCT FROM 'close_unreasonable'
+            GROUP BY k.unit_id
             """, logger: db.logger)
-        var out: [(OrgUnit, UnitCounts)] = []
+        var out: [Int64: UnitCounts] = [:]
         for try await row in rows {
             let r = row.makeRandomAccess()
-            let unit = OrgUnit(id: String(try r[0].decode(Int64.self)), code: try r[1].decode(String.self), name: try r[2].decode(String.self),
-                               parentId: try r[3].decode(Int64?.self).map(String.init), level: try r[4].decode(String.self),
-                               regionCode: try r[5].decode(String?.self), active: try r[6].decode(Bool.self))
+            let n = try (1...13).map { Int(try r[$0].decode(Int64.self)) }
             var c = UnitCounts()
-            let n = try (7...19).map { Int(try r[$0].decode(Int64.self)) }
             c.dispatched = n[0]; c.returned = n[1]; c.respondedInTime = n[2]; c.due = n[3]; c.closedInTime = n[4]
             c.overdue = n[5]; c.extended = n[6]; c.reopened = n[7]; c.reached = n[8]; c.resolved = n[9]
             c.satisfied = n[10]; c.basicallySatisfied = n[11]; c.unsatisfied = n[12]
-            out.append((unit, c))
+            out[try r[0].decode(Int64.self)] = c
+        }
+        return out
+    }
+
+    /// Every unit with its root-to-unit path.
+    public func unitTree() async throws -> [(OrgUnit, [Int64])] {
+        var out: [(OrgUnit, [Int64])] = []
+        for try await (id, code, name, parent, level, region, active, path) in try await db.client.query("""
+            SELECT id, code, name, parent_id, level, region_code, active, path FROM units ORDER BY code
+            """, logger: db.logger).decode((Int64, String, String, Int64?, String, String?, Bool, [Int64]).self) {
+            out.append((OrgUnit(id: String(id), code: code, name: name, parentId: parent.map(String.init), level: level, regionCode: region, active: active), path))
         }
         return out
     }
