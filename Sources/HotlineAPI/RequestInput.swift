@@ -16,10 +16,24 @@ extension Request {
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let value: T
         do {
-            return try decoder.decode(T.self, from: data)
+            value = try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw APIError.badRequest([Self.fieldError(error)])
+        }
+        try Self.refuseUnknownFields(data, of: value)
+        return value
+    }
+
+    /// Strict decoding: a top-level field the body type does not have is refused by name (a
+    /// misspelt `confidental` must not silently mean "not confidential").
+    static func refuseUnknownFields<T>(_ data: Data, of value: T) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+        let known = Set(Mirror(reflecting: value).children.compactMap { $0.label.map(snakeCase) })
+        let unknown = object.keys.filter { !known.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw APIError.badRequest(unknown.prefix(10).map { FieldError($0, "unknown field") })
         }
     }
 

@@ -268,3 +268,46 @@ func validTicket(_ extra: [String: Any] = [:]) -> [String: Any] {
         }
     }
 }
+
+@Suite struct StrictInputTests {
+    @Test func unknownFieldsAreRefusedByName() async throws {
+        try await TestApp.with { app in
+            let agent = try await app.token(.agent)
+            let r = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["confidental": true, "priority": 1]))
+            #expect(r.status == .badRequest && r.fieldErrors == ["confidental", "priority"])
+            let ok = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["confidential": true, "sla_policy": "standard"]))
+            #expect(ok.status == .created)
+            let admin = try await app.token(.admin)
+            #expect(try await app.request(.post, "/v1/units", token: admin, json: ["code": "X", "name": "x", "level": "street", "parnet_id": "1"]).fieldErrors == ["parnet_id"])
+        }
+    }
+
+    /// A handler of another unit, trying every verb on a ticket it cannot see, learns nothing:
+    /// 404 where its role may act, 403 (about its role, not the ticket) where it may not.
+    @Test func anotherUnitLearnsNothingFromAnyVerb() async throws {
+        try await TestApp.with { app in
+            let agent = try await app.token(.agent)
+            let dispatcher = try await app.token(.dispatcher)
+            let other = try await app.token(.handler, unitCode: "SCQ")
+            let id = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket()).json["id"] as? String ?? "?"
+            _ = try await app.request(.post, "/v1/tickets/\(id)/dispatch", token: dispatcher, json: ["lead_unit_id": try await app.unit("XHQ-XX")])
+            let missing = try await app.request(.get, "/v1/tickets/999999", token: other)
+            for verb in Verb.allCases {
+                let r = try await app.request(.post, "/v1/tickets/\(id)/\(verb.rawValue)", token: other, json: ["reason": "x", "content": "x", "caller_informed": true, "working_days": 1])
+                if verb.roles.contains(.handler) {
+                    #expect(r.status == .notFound, "\(verb): \(r.status)")
+                    // The same answer as for a ticket that does not exist at all.
+                    #expect(r.json["detail"] as? String == (missing.json["detail"] as? String)?.replacingOccurrences(of: "999999", with: id))
+                } else {
+                    #expect(r.status == .forbidden, "\(verb): \(r.status)")
+                }
+                #expect(!r.body.contains("13800138000") && !r.body.contains("超市"))
+            }
+            for path in ["/v1/tickets/\(id)", "/v1/tickets?q=%E8%B6%85%E5%B8%82", "/v1/units/\(try await app.unit("XHQ-XX"))/inbox"] {
+                let r = try await app.request(.get, path, token: other)
+                #expect(!r.body.contains("13800138000") && !r.body.contains("超市"), "\(path)")
+            }
+            #expect(try await app.request(.post, "/v1/tickets/\(id)/reveal", token: other, json: ["reason": "x"]).status == .notFound)
+        }
+    }
+}
