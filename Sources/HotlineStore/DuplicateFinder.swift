@@ -29,12 +29,20 @@ extension TicketStore {
         }
 
         if let region = t.regionCode {
+            // PostgreSQL shortlists by trigram similarity (pg_trgm, in C) among the region's open
+            // tickets of the window; only the shortlist is scored here with bigrams.
             let mine = TextSimilarity.bigrams(Self.comparableText(title: t.title, content: t.content, address: t.caller?.address))
+            let text = t.title + " " + t.content
             let rows = try await db.client.query("""
-                SELECT id, number, status, received_at, title, content, caller_address, category_code FROM tickets
-                WHERE region_code = \(region) AND received_at >= \(since) AND id <> \(selfId)
-                  AND status NOT IN ('answered','rejected','transferred','merged','closed','terminated')
-                ORDER BY received_at DESC LIMIT \(Self.regionScanLimit)
+                SELECT id, number, status, received_at, title, content, caller_address, category_code FROM (
+                    SELECT id, number, status, received_at, title, content, caller_address, category_code
+                    FROM tickets
+                    WHERE region_code = \(region) AND received_at >= \(since) AND id <> \(selfId)
+                      AND status NOT IN ('answered','rejected','transferred','merged','closed','terminated')
+                    ORDER BY received_at DESC LIMIT \(Self.regionScanLimit)) recent
+                WHERE similarity(title || ' ' || content, \(text)) >= 0.1
+                ORDER BY similarity(title || ' ' || content, \(text)) DESC
+                LIMIT 20
                 """, logger: db.logger)
             for try await (id, number, status, at, title, content, address, category) in rows.decode((Int64, String, String, Date, String, String, String?, String?).self) {
                 let theirs = TextSimilarity.bigrams(Self.comparableText(title: title, content: content, address: address))
