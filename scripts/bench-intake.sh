@@ -23,14 +23,14 @@ psql -X -tA "$DATABASE_URL" -c "SELECT 'tickets stored: ' || count(*) || ', even
 psql -X -q "$DATABASE_URL" -c "DROP TABLE IF EXISTS bench_tickets" \
   -c "CREATE TABLE bench_tickets (LIKE tickets INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES INCLUDING IDENTITY)"
 cat > /tmp/bench-insert.sql <<'SQL'
-\set n random(1, 1000000000)
+\set n random(1, 9000000000000000)
 INSERT INTO bench_tickets (number, query_code, hotline_number, channel, intake_hash, received_at, nature, region_code, category_code, title, content, caller_name, caller_phone)
 VALUES ('B' || :n || '-' || :client_id, '123456', '12345', 'phone', '\x00', now(), 'complaint', '330106002', '市政设施/路灯', '路灯不亮 ' || :n,
         '路灯不亮，地点西溪路，已经好几天了，请尽快处理。', '王先生', '13900000000');
 SQL
 echo "== pgbench: single-row inserts, $C clients, ${SECS}s"
 pgbench -n -h 127.0.0.1 -p "${HOTLINE_PGPORT:-54329}" -U hotline -c "$C" -j 2 -T "$SECS" -f /tmp/bench-insert.sql bench_intake 2>/dev/null \
-  | grep -E "^(tps|latency average)" | tee /tmp/intake-pgbench.txt
+  | grep -E "^(tps|latency average|number of failed)" | tee /tmp/intake-pgbench.txt || true
 python3 - <<'PY'
 import re
 w = open("/tmp/intake-wrk.txt").read(); p = open("/tmp/intake-pgbench.txt").read()

@@ -9,7 +9,7 @@ extension TicketStore {
     /// Bigram similarity above which two reports in one region are taken to be the same problem.
     public static let similarityThreshold = 0.45
     /// How many recent open tickets of a region are compared at most.
-    static let regionScanLimit = 500
+    static let regionScanLimit = 200
 
     public func duplicateCandidates(for t: Ticket, limit: Int = 5) async throws -> [DuplicateCandidate] {
         guard let selfId = Int64(t.id) else { return [] }
