@@ -49,7 +49,7 @@ struct KnowledgeRoutes {
                 let q = try req.query(allowed: ["version"])
                 var version: Int? = nil
                 if let v = q["version"] {
-                    guard let n = Int(v), n > 0 else { throw APIError.badRequest("version", "must be a version number") }
+                    guard let n = Int(v), (1...Int(Int32.max)).contains(n) else { throw APIError.badRequest("version", "must be a version number") }
                     version = n
                 }
                 guard let e = try await s.knowledge.entry(id: id, version: version) else { throw APIError.notFound("knowledge-base entry \(id)") }

@@ -121,7 +121,9 @@ public struct KnowledgeStore: Sendable {
     }
 
     func entry(_ conn: PostgresConnection, id: Int64, version: Int?) async throws -> KnowledgeEntry? {
-        let v = version.map(Int32.init)
+        // Versions are int4 in the database; a larger number cannot exist.
+        guard version.map({ Int32(exactly: $0) != nil }) ?? true else { return nil }
+        let v = version.map { Int32($0) }
         for try await row in try await conn.query("""
             SELECT \(unescaped: Self.columns) FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id
             WHERE e.id = \(id) AND v.version = COALESCE(\(v), e.current_version)

@@ -41,6 +41,9 @@ import Testing
             #expect(try await app.request(.get, "/v1/kb/entries/\(entryId)?version=1", token: agent).json["answer"] as? String == originalAnswer)
             #expect(try await app.request(.get, "/v1/kb/entries/\(entryId)", token: agent).json["answer_count"] as? Int == 1)
             #expect(try await app.request(.get, "/v1/kb/entries/\(entryId)/versions", token: agent).items.count == 2)
+            // Found by schemathesis: a version beyond int4 must be a 400, not a crash.
+            #expect(try await app.request(.get, "/v1/kb/entries/\(entryId)?version=8589934592", token: agent).status == .badRequest)
+            #expect(try await app.request(.get, "/v1/kb/entries/\(entryId)?version=7", token: agent).status == .notFound)
 
             // Retired entries cannot be answered with and leave search.
             #expect(try await app.request(.delete, "/v1/kb/entries/\(entryId)", token: admin).json["retired"] as? Bool == true)
