@@ -126,7 +126,8 @@ public struct PeriodicService: Service {
             } catch {
                 logger.warning("\(name) failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             }
-            try? await Task.sleep(for: interval)
+            // The pause (not the work) ends as soon as a graceful shutdown begins.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }
