@@ -38,6 +38,7 @@ trap cleanup EXIT
 for p in $P1 $P2; do for _ in $(seq 50); do curl -fs "localhost:$p/readyz" >/dev/null && break; sleep 0.2; done; done
 ( sleep $(( SECS / 3 )); echo "== SIGKILL instance A (pid $A)"; kill -9 $A
   sleep $(( SECS / 3 )); echo "== restart instance A"; HOTLINE_PORT=$P1 "$BIN" serve & echo $! > "$WORK/a2.pid" ) &
+KILLER=$!
 python3 - "$LB" "$SECS" "$WORK/acked.json" <<'PY'
 import json, os, sys, threading, time, uuid, requests
 port, secs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -66,7 +67,7 @@ threads = [threading.Thread(target=worker, args=(w,)) for w in range(8)]
 json.dump(acked, open(out, "w"))
 print(f"acknowledged {len(acked)} tickets; {stats['retries']} retries after {stats['errors']} failed attempts")
 PY
-wait
+wait $KILLER
 A2="$(cat "$WORK/a2.pid" 2>/dev/null || true)"
 echo "== checks"
 python3 - "$LB" "$WORK/acked.json" <<'PY'
