@@ -47,10 +47,12 @@ extension Endpoint.Access {
 struct Authenticator: Sendable {
     let users: UserStore
     let failures: FailureThrottle
+    let cache: PrincipalCache
 
-    init(users: UserStore, failuresPerMinute: Int) {
+    init(users: UserStore, failuresPerMinute: Int, cache: PrincipalCache) {
         self.users = users
         self.failures = FailureThrottle(limit: failuresPerMinute, window: 60)
+        self.cache = cache
     }
 
     func authorize(_ request: Request, _ context: inout AppContext, _ access: Endpoint.Access) async throws {
@@ -78,8 +80,38 @@ extension Authenticator {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         guard (16...200).contains(token.count), token.allSatisfy({ $0.isASCII }) else { return nil }
-        return try await users.authenticate(token: token)
+        if let p = cache.get(token) { return p }
+        let p = try await users.authenticate(token: token)
+        if let p { cache.put(token, p) }
+        return p
     }
+}
+
+/// Tokens seen in the last few seconds, so a console's burst of requests costs one lookup.
+/// Revoking on this instance clears it at once; other instances notice within `ttl`.
+public final class PrincipalCache: Sendable {
+    let ttl: Double
+    private let entries = NIOLockedValueBox<[String: (Principal, Double)]>([:])
+
+    public init(ttl: Double = 5) { self.ttl = ttl }
+
+    func get(_ token: String) -> Principal? {
+        let now = Date().timeIntervalSince1970
+        return entries.withLockedValue { map in
+            guard let (p, at) = map[token], now - at < ttl else { return nil }
+            return p
+        }
+    }
+
+    func put(_ token: String, _ p: Principal) {
+        let now = Date().timeIntervalSince1970
+        entries.withLockedValue { map in
+            if map.count > 10_000 { map = map.filter { now - $0.value.1 < ttl } }
+            map[token] = (p, now)
+        }
+    }
+
+    public func clear() { entries.withLockedValue { $0.removeAll() } }
 }
 
 /// Fixed-window counter of failures per key.

@@ -27,6 +27,8 @@ public struct Services: Sendable {
     public let clock: any NowSource
     /// Failed authentications per client address per minute before it must wait (429).
     public var authFailuresPerMinute = 20
+    /// Recently authenticated tokens (5 s).
+    public let principals = PrincipalCache()
     /// Where /metrics reads from; nil in tests that do not bootstrap metrics.
     public let metrics: PrometheusCollectorRegistry?
     public let intakeCounter: IntakeMetrics
@@ -67,7 +69,7 @@ public func buildRouter(_ s: Services) -> Router<AppContext> {
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.register(allEndpoints(s), auth: Authenticator(users: s.users, failuresPerMinute: s.authFailuresPerMinute))
+    router.register(allEndpoints(s), auth: Authenticator(users: s.users, failuresPerMinute: s.authFailuresPerMinute, cache: s.principals))
     return router
 }
 

@@ -49,6 +49,7 @@ struct UserRoutes {
             Endpoint(.delete, "/v1/users/{id}/tokens", .admin) { _, ctx in
                 let id = try ctx.id(what: "user")
                 let n = try await s.users.revokeTokens(userId: id)
+                s.principals.clear()
                 return try json(["revoked": n])
             },
         ]

@@ -83,10 +83,14 @@ public struct TicketStore: Sendable {
         let seq = try await allocateSequence(day: day)
         let number = TicketNumber.make(day: day, sequence: seq)
         let code = String(format: "%06d", Int.random(in: 0...999_999))
+        let payload = Self.json(["hotline_number": intake.hotlineNumber, "channel": intake.channel.rawValue, "source": source.rawValue])
+        let key = actor == nil ? nil : idempotencyKey
         do {
-            let ticket = try await db.transaction { conn -> Ticket in
-                let rows = try await conn.query("""
-                    INSERT INTO tickets AS t (number, query_code, hotline_number, channel, external_id, intake_hash, received_at,
+            // One statement, so one round trip and atomic by itself: the ticket, its `registered`
+            // event and the idempotency key land together or not at all.
+            let rows = try await db.client.query("""
+                WITH t AS (
+                    INSERT INTO tickets (number, query_code, hotline_number, channel, external_id, intake_hash, received_at,
                         created_by, source, caller_name, caller_phone, caller_address, confidential, anonymous, enterprise,
                         nature, category_code, region_code, title, content, sla_policy)
                     VALUES (\(number), \(code), \(intake.hotlineNumber), \(intake.channel.rawValue), \(intake.externalId), \(hash),
@@ -94,23 +98,18 @@ public struct TicketStore: Sendable {
                         \(intake.caller?.address), \(intake.confidential), \(intake.anonymous), \(intake.enterprise),
                         \(intake.nature.rawValue), \(intake.categoryCode), \(intake.regionCode), \(intake.title), \(intake.content),
                         \(intake.slaPolicy))
-                    RETURNING \(unescaped: Self.columns)
-                    """, logger: db.logger)
-                var created: Ticket? = nil
-                for try await row in rows { created = try Self.ticket(row) }
-                guard let created, let id = Int64(created.id) else { throw StoreError.conflict("ticket insert returned nothing") }
-                let payload = Self.json(["hotline_number": intake.hotlineNumber, "channel": intake.channel.rawValue, "source": source.rawValue])
-                try await conn.query("""
+                    RETURNING *),
+                e AS (
                     INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, kind, from_status, to_status, payload)
-                    VALUES (\(id), now(), \(actor?.userId), \(actor?.role.rawValue), 'registered', NULL, 'registered', \(payload)::jsonb)
-                    """, logger: db.logger)
-                if let key = idempotencyKey, let actor {
-                    try await conn.query("""
-                        INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id) VALUES (\(actor.userId), \(key), \(hash), \(id))
-                        """, logger: db.logger)
-                }
-                return created
-            }
+                    SELECT t.id, now(), \(actor?.userId), \(actor?.role.rawValue), 'registered', NULL, 'registered', \(payload)::jsonb FROM t),
+                k AS (
+                    INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id)
+                    SELECT \(actor?.userId), \(key), \(hash), t.id FROM t WHERE \(key)::text IS NOT NULL)
+                SELECT \(unescaped: Self.columns) FROM t
+                """, logger: db.logger)
+            var created: Ticket? = nil
+            for try await row in rows { created = try Self.ticket(row) }
+            guard let ticket = created else { throw StoreError.conflict("ticket insert returned nothing") }
             return CreateResult(ticket: ticket, created: true)
         } catch let e where SQLFailure(e)?.isUniqueViolation == true {
             // A concurrent identical request won the race: answer with its ticket.
