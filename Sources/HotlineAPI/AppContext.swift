@@ -2,7 +2,6 @@ import Foundation
 import HotlineCore
 import HotlineStore
 import Hummingbird
-import NIOCore
 
 /// Per-request state: who is calling (set by the auth step of each endpoint).
 public struct AppContext: RequestContext {
@@ -40,10 +39,7 @@ public struct APIEncoder: ResponseEncoder {
     public static let zone = TimeZone(identifier: "Asia/Shanghai")!
 
     public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
-        let data = try Self.data(value)
-        var buffer = ByteBuffer()
-        buffer.writeBytes(data)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
+        try json(value)
     }
 
     public static func data(_ value: some Encodable) throws -> Data {

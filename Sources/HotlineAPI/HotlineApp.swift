@@ -41,7 +41,6 @@ public struct Services: Sendable {
         self.reference = ReferenceStore(db: db)
         self.users = UserStore(db: db)
         self.tickets = TicketStore(db: db, zone: zone)
-        self.importer = CSVImporter(reference: reference, tickets: tickets, knowledge: KnowledgeStore(db: db, zone: zone), maxRows: Limits.maxCSVRows)
         self.calendar = CalendarStore(db: db)
         self.policies = PolicyStore(db: db)
         self.routing = RoutingStore(db: db)
@@ -49,6 +48,7 @@ public struct Services: Sendable {
         self.workflow = TicketWorkflow(db: db, zone: zone, clock: clock)
         self.sweeper = EscalationSweeper(db: db, zone: zone)
         self.knowledge = KnowledgeStore(db: db, zone: zone)
+        self.importer = CSVImporter(reference: reference, tickets: tickets, knowledge: knowledge, maxRows: Limits.maxCSVRows)
         self.reports = ReportStore(db: db, zone: zone)
         self.accessLog = AccessLog(db: db)
         self.metrics = metrics

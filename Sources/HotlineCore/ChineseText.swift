@@ -91,13 +91,6 @@ public enum ChineseText {
         return Array(terms.filter { seen.insert($0).inserted }.prefix(64))
     }
 
-    /// A tsquery that is the OR of the query's terms.
-    public static func query(_ text: String, extra: [String] = []) -> String? {
-        let terms = queryTerms(text, extra: extra)
-        guard !terms.isEmpty else { return nil }
-        // Tokens are letters and digits only, so quoting them is enough for to_tsquery.
-        return terms.map { "'\($0)'" }.joined(separator: " | ")
-    }
 
     /// A short passage of `text` around the densest cluster of query terms, with matches wrapped
     /// in <em></em> and everything else HTML-escaped.

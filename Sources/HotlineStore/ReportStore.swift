@@ -144,7 +144,8 @@ public struct ReportStore: Sendable {
         for try await row in try await db.client.query("""
             SELECT \(unescaped: TicketStore.columns), t.callback_due_at,
                    (SELECT count(*) FROM callbacks c WHERE c.ticket_id = t.id AND NOT c.reached
-                      AND c.at > COALESCE((SELECT max(x.at) FROM ticket_events x WHERE x.ticket_id = t.id AND x.kind = 'reply'), '-infinity')) AS attempts
+                      AND c.at > COALESCE((SELECT a.close_met_at FROM assignments a
+                                           WHERE a.ticket_id = t.id AND a.role = 'lead' AND a.status = 'active'), '-infinity')) AS attempts
             FROM tickets t
             WHERE t.callback_due_at IS NOT NULL
               AND (\(afterAt)::timestamptz IS NULL OR (t.callback_due_at, t.id) > (\(afterAt), \(afterId)))

@@ -27,13 +27,6 @@ public struct RoutingStore: Sendable {
         return out
     }
 
-    public func rule(row id: Int64, on conn: PostgresConnection? = nil) async throws -> RoutingRule? {
-        for try await row in try await db.client.query("SELECT \(unescaped: Self.columns) FROM routing_rules WHERE id = \(id)", logger: db.logger) {
-            return try Self.rule(row)
-        }
-        return nil
-    }
-
     public struct Input: Sendable {
         public var categoryCode: String
         public var regionCode: String?

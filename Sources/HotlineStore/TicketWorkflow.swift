@@ -57,8 +57,10 @@ public struct TicketWorkflow: Sendable {
     @discardableResult
     public func apply(_ action: TicketAction, to id: Int64, by principal: Principal, ifMatch: Int?) async throws -> Int {
         let now = clock.now()
-        let calendar = try await CalendarStore(db: db).load()
-        let policies = Dictionary(uniqueKeysWithValues: try await PolicyStore(db: db).all().map { ($0.code, $0) })
+        // Only verbs that compute deadlines or read policies pay for loading them.
+        let clocked = Self.clockedVerbs.contains(action.verb)
+        let calendar = clocked ? try await CalendarStore(db: db).load() : WorkingCalendar()
+        let policies = clocked ? Dictionary(uniqueKeysWithValues: try await PolicyStore(db: db).all().map { ($0.code, $0) }) : [:]
         let calc = DeadlineCalculator(calendar: calendar, zone: zone)
         let tickets = TicketStore(db: db, zone: zone)
         return try await db.transaction { conn in
@@ -315,6 +317,10 @@ public struct TicketWorkflow: Sendable {
     }
 
     // MARK: pieces
+
+    /// Verbs that compute a deadline or read an SLA policy.
+    static let clockedVerbs: Set<Verb> = [.answer, .dispatch, .returnDecision, .extensionRequest, .extensionDecision,
+                                          .replyReview, .escalate, .callback]
 
     /// Deterministic sampling of direct answers for callback: a multiplicative hash of the id.
     public static func sampled(ticket id: Int64, percent: Int) -> Bool {

@@ -15,11 +15,12 @@ import Testing
         #expect(!t.unigrams.contains("我"))
     }
 
-    @Test func queryIsAnOrOfQuotedTerms() {
-        #expect(ChineseText.query("路灯") == "'路灯'")
-        #expect(ChineseText.query("欠") == "'欠'")
-        #expect(ChineseText.query("路灯不亮", extra: ["照明"]) == "'路灯' | '灯不' | '不亮' | '照明'")
-        #expect(ChineseText.query("，。！ 的") == nil)
+    @Test func queryTermsAreBigramsWithSingleCharactersOnlyWhereNoBigramCovers() {
+        #expect(ChineseText.queryTerms("路灯") == ["路灯"])
+        #expect(ChineseText.queryTerms("欠") == ["欠"])
+        #expect(ChineseText.queryTerms("路灯不亮", extra: ["照明"]) == ["路灯", "灯不", "不亮", "照明"])
+        #expect(ChineseText.queryTerms("，。！ 的").isEmpty)
+        #expect(SearchPlan.queries(ChineseText.queryTerms("路灯不亮").map { SearchPlan.Term($0, df: 0) }, total: 0)?.rank == "'不亮' | '灯不' | '路灯'")
     }
 
     @Test func highlightMarksMatchesAndEscapes() {
