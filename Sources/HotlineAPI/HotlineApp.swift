@@ -143,14 +143,11 @@ extension Services {
         }
     }
 
-    /// Keeps the knowledge base's term statistics current (a refresh when entries changed; a
-    /// concurrent refresh by another instance makes this one skip).
-    public func knowledgeStatsService(interval: Duration, logger: Logger) -> PeriodicService {
-        PeriodicService(name: "knowledge-base statistics refresh", interval: interval, logger: logger) {
-            if try await knowledge.termStatsAreStale() {
-                try await knowledge.refreshTermStats()
-                logger.info("knowledge-base term statistics refreshed")
-            }
+    /// Loads the knowledge-base search index at start and keeps it current in the background, so
+    /// searches seldom wait for a refresh (they still refresh themselves when it is overdue).
+    public func knowledgeIndexService(interval: Duration, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "knowledge-base index refresh", interval: interval, logger: logger) {
+            try await knowledge.refreshIndex()
         }
     }
 }

@@ -30,10 +30,6 @@ struct ImportRoutes {
         }
         let text = try await req.csvBody(context: ctx)
         let report = try await s.importer.run(kind, csv: text, actor: try ctx.requirePrincipal)
-        if kind == .kb && report.created + report.updated > 0 {
-            // Best effort: another instance may be refreshing; the background refresh catches up.
-            try? await s.knowledge.refreshTermStats()
-        }
         for (hotline, n) in report.createdPerHotline {
             s.intakeCounter.created(hotline: hotline, source: "import", count: n)
         }

@@ -13,6 +13,8 @@ public enum ChineseText {
 
         /// Everything, for indexing.
         public var all: [String] { bigrams + unigrams + words }
+        /// Without single characters: what long fields are indexed with.
+        public var bigramsAndWords: [String] { bigrams + words }
     }
 
     public static func normalize(_ s: String) -> String {
@@ -70,14 +72,6 @@ public enum ChineseText {
         }
         flushHan(); flushWord()
         return Tokens(bigrams: bigrams, unigrams: unigrams, words: words)
-    }
-
-    /// The text as a space-separated token list for `to_tsvector('simple', …)`. Single
-    /// characters are indexed only where asked (titles and keywords), which keeps long answers'
-    /// vectors small.
-    public static func indexText(_ text: String, unigrams: Bool = false) -> String {
-        let t = tokens(text)
-        return (unigrams ? t.all : t.bigrams + t.words).joined(separator: " ")
     }
 
     /// The query's terms: bigrams and words carry the meaning; single characters are added only

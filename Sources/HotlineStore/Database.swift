@@ -7,10 +7,13 @@ import PostgresNIO
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// This process's knowledge-base search index for this database.
+    public let knowledgeIndex: KnowledgeIndexCache
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, knowledgeIndex: KnowledgeIndexCache = KnowledgeIndexCache()) {
         self.client = client
         self.logger = logger
+        self.knowledgeIndex = knowledgeIndex
     }
 
     /// Parses `postgres://user:password@host:port/db?sslmode=disable`.

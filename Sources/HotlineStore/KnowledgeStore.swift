@@ -31,6 +31,7 @@ public struct KnowledgeStore: Sendable {
     /// Creates the entry (version 1), or — with `upsert` — adds a version when the content differs.
     public func save(_ input: KnowledgeEntry.Input, by user: Int64?, upsert: Bool) async throws -> (KnowledgeEntry, Outcome) {
         try await checkUnits(input)
+        defer { db.knowledgeIndex.invalidate() }
         do {
             return try await db.transaction { conn in
                 var existing: (Int64, Int32, Bool)? = nil
@@ -59,6 +60,7 @@ public struct KnowledgeStore: Sendable {
     /// PUT: every edit is a new version; old versions stay readable. A retired entry stays retired.
     public func update(id: Int64, _ input: KnowledgeEntry.Input, by user: Int64?) async throws -> KnowledgeEntry {
         try await checkUnits(input)
+        defer { db.knowledgeIndex.invalidate() }
         return try await db.transaction { conn in
             var found = false
             for try await _ in try await conn.query("SELECT 1 FROM kb_entries WHERE id = \(id) FOR UPDATE", logger: db.logger).decode(Int.self) { found = true }
@@ -80,17 +82,11 @@ public struct KnowledgeStore: Sendable {
     }
 
     private func insertVersion(_ conn: PostgresConnection, id: Int64, version: Int, _ i: KnowledgeEntry.Input, by user: Int64?, searchable: Bool) async throws {
-        let a = ChineseText.indexText(i.title + " " + i.keywords.joined(separator: " "), unigrams: true)
-        let b = ChineseText.indexText(i.question)
-        let c = ChineseText.indexText(i.category + " " + i.responsibleUnitName)
-        let d = ChineseText.indexText(i.answer)
         try await conn.query("""
             INSERT INTO kb_versions (entry_id, version, title, question, answer, category, responsible_unit_id, responsible_unit_name,
-                keywords, valid_from, valid_to, created_by, searchable, search)
+                keywords, valid_from, valid_to, created_by, searchable)
             VALUES (\(id), \(version), \(i.title), \(i.question), \(i.answer), \(i.category), \(i.responsibleUnitId), \(i.responsibleUnitName),
-                \(i.keywords), \(i.validFrom?.description)::date, \(i.validTo?.description)::date, \(user), \(searchable),
-                setweight(to_tsvector('simple', \(a)), 'A') || setweight(to_tsvector('simple', \(b)), 'B')
-                || setweight(to_tsvector('simple', \(c)), 'C') || setweight(to_tsvector('simple', \(d)), 'D'))
+                \(i.keywords), \(i.validFrom?.description)::date, \(i.validTo?.description)::date, \(user), \(searchable))
             """, logger: db.logger)
     }
 
@@ -142,7 +138,8 @@ public struct KnowledgeStore: Sendable {
 
     /// Retire (never erase): the entry leaves search; its versions stay readable.
     public func retire(id: Int64) async throws -> KnowledgeEntry {
-        try await db.transaction { conn in
+        defer { db.knowledgeIndex.invalidate() }
+        return try await db.transaction { conn in
             var found = false
             for try await _ in try await conn.query("""
                 UPDATE kb_entries SET retired_at = COALESCE(retired_at, now()), updated_at = now() WHERE id = \(id) RETURNING 1
@@ -151,31 +148,6 @@ public struct KnowledgeStore: Sendable {
             try await conn.query("UPDATE kb_versions SET searchable = false WHERE entry_id = \(id) AND searchable", logger: db.logger)
             return try await entry(conn, id: id, version: nil)!
         }
-    }
-
-    /// Recounts in how many searchable entries each term occurs (a few seconds at 100,000
-    /// entries). Run after imports and periodically; until then new terms count as rare.
-    public func refreshTermStats() async throws {
-        try await db.transaction { conn in
-            try await conn.query("LOCK TABLE kb_term_stats IN EXCLUSIVE MODE NOWAIT", logger: db.logger)
-            try await conn.query("DELETE FROM kb_term_stats", logger: db.logger)
-            try await conn.query("""
-                INSERT INTO kb_term_stats (term, df) SELECT word, ndoc FROM ts_stat('SELECT search FROM kb_versions WHERE searchable')
-                """, logger: db.logger)
-            try await conn.query("""
-                INSERT INTO kb_stats (id, total, refreshed_at) SELECT 1, count(*), now() FROM kb_versions WHERE searchable
-                ON CONFLICT (id) DO UPDATE SET total = EXCLUDED.total, refreshed_at = EXCLUDED.refreshed_at
-                """, logger: db.logger)
-        }
-    }
-
-    /// Whether entries changed since the last refresh.
-    public func termStatsAreStale() async throws -> Bool {
-        for try await stale in try await db.client.query("""
-            SELECT COALESCE((SELECT refreshed_at FROM kb_stats) < GREATEST(
-                (SELECT max(created_at) FROM kb_versions), (SELECT max(updated_at) FROM kb_entries)), true)
-            """, logger: db.logger).decode(Bool.self) { return stale }
-        return true
     }
 
     // MARK: synonyms
@@ -195,6 +167,7 @@ public struct KnowledgeStore: Sendable {
     }
 
     public func addSynonym(term: String, canonical: String, by user: Int64?) async throws -> (Synonym, Outcome) {
+        defer { db.knowledgeIndex.invalidate() }
         for try await id in try await db.client.query("""
             INSERT INTO kb_synonyms (term, canonical, created_by) VALUES (\(term), \(canonical), \(user))
             ON CONFLICT (term, canonical) DO NOTHING RETURNING id
@@ -208,24 +181,17 @@ public struct KnowledgeStore: Sendable {
     }
 
     public func deleteSynonym(id: Int64) async throws -> Bool {
+        defer { db.knowledgeIndex.invalidate() }
         for try await _ in try await db.client.query("DELETE FROM kb_synonyms WHERE id = \(id) RETURNING 1", logger: db.logger).decode(Int.self) { return true }
         return false
     }
 
-    /// Words the query implies through the synonym table, both ways: a caller's 工钱 adds 工资,
-    /// and an entry written with a colloquial term is found by the official one.
-    func expansions(for query: String) async throws -> [String] {
-        let q = ChineseText.normalize(query)
-        var out: [String] = []
-        for try await (term, canonical) in try await db.client.query("""
-            SELECT term, canonical FROM kb_synonyms WHERE strpos(\(q), lower(term)) > 0 OR strpos(\(q), lower(canonical)) > 0
-            """, logger: db.logger).decode((String, String).self) {
-            out.append(q.contains(ChineseText.normalize(term)) ? canonical : term)
-        }
-        return out
-    }
-
     // MARK: search
+
+    /// Loads or updates this process's search index now, if due.
+    public func refreshIndex() async throws {
+        try await db.knowledgeIndex.read(db) { _, _ in }
+    }
 
     public struct Hit: Sendable, Codable {
         public var entry: KnowledgeEntry
@@ -234,40 +200,32 @@ public struct KnowledgeStore: Sendable {
     }
 
     /// Ranked entries for a caller's words: current versions of entries that are not retired and
-    /// valid today (Asia/Shanghai).
+    /// valid today (Asia/Shanghai). Ranking runs on this process's in-memory index
+    /// (KnowledgeIndex, BM25F over bigrams); the winners' rows are then read from PostgreSQL, which
+    /// checks once more that they are still current, searchable and valid.
     public func search(_ text: String, limit: Int, now: Date = Date()) async throws -> [Hit] {
-        let extra = try await expansions(for: text)
-        let terms = ChineseText.queryTerms(text, extra: extra)
-        guard !terms.isEmpty else { return [] }
-        var df: [String: Int] = [:]
-        var total = 0
-        for try await (term, n) in try await db.client.query("""
-            SELECT term, df FROM kb_term_stats WHERE term = ANY(\(terms))
-            UNION ALL SELECT '', total FROM kb_stats
-            """, logger: db.logger).decode((String, Int32).self) {
-            if term.isEmpty { total = Int(n) } else { df[term] = Int(n) }
-        }
-        guard let (candidates, rankQuery) = SearchPlan.queries(terms.map { SearchPlan.Term($0, df: df[$0] ?? 0) }, total: total) else { return [] }
         let today = zone.localDay(of: now).description
-        let rows = try await db.client.query("""
-            SELECT \(unescaped: Self.columns), ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', v.search, r, 1) AS rank
-            FROM kb_versions v JOIN kb_entries e ON e.id = v.entry_id,
-                 to_tsquery('simple', \(candidates)) c, to_tsquery('simple', \(rankQuery)) r
-            WHERE v.searchable AND v.search @@ c
+        let (ranked, extra) = try await db.knowledgeIndex.read(db) { index, synonyms in
+            let extra = synonyms.expansions(for: text)
+            return (index.search(terms: ChineseText.queryTerms(text), expansions: ChineseText.queryTerms(extra.joined(separator: " ")),
+                                 today: today, limit: limit), extra)
+        }
+        guard !ranked.isEmpty else { return [] }
+        var rows: [Int64: KnowledgeEntry] = [:]
+        for try await row in try await db.client.query("""
+            SELECT \(unescaped: Self.columns) FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.current_version
+            WHERE e.id = ANY(\(ranked.map(\.id))) AND v.searchable AND e.retired_at IS NULL
               AND (v.valid_from IS NULL OR v.valid_from <= \(today)::date)
               AND (v.valid_to IS NULL OR v.valid_to >= \(today)::date)
-            ORDER BY rank DESC, e.answer_count DESC, e.id
-            LIMIT \(limit)
-            """, logger: db.logger)
-        var hits: [Hit] = []
-        for try await row in rows {
+            """, logger: db.logger) {
             let entry = try Self.entry(row)
-            let rank = try row.makeRandomAccess()["rank"].decode(Float.self)
-            let score = Double(rank) / (Double(rank) + 0.5)
-            let source = entry.question.isEmpty ? entry.answer : entry.question + " " + entry.answer
-            hits.append(Hit(entry: entry, score: (score * 1000).rounded() / 1000,
-                            highlight: ChineseText.highlight(source, query: text, extra: extra)))
+            rows[Int64(entry.id)!] = entry
         }
-        return hits
+        return ranked.compactMap { r in
+            guard let entry = rows[r.id] else { return nil }
+            let source = entry.question.isEmpty ? entry.answer : entry.question + " " + entry.answer
+            return Hit(entry: entry, score: (r.score * 1000).rounded() / 1000,
+                       highlight: ChineseText.highlight(source, query: text, extra: extra))
+        }
     }
 }

@@ -30,12 +30,8 @@ struct Generate: AsyncParsableCommand {
                 let answer = vocabulary.phrase(&rng, words: 30...70) + "。"
                 let category = vocabulary.categories[Int(rng.next() % UInt64(vocabulary.categories.count))]
                 let keywords = (0..<3).map { _ in vocabulary.word(&rng) }
-                let a = ChineseText.indexText(title + " " + keywords.joined(separator: " "))
-                let b = ChineseText.indexText(question)
-                let c = ChineseText.indexText(category)
-                let d = ChineseText.indexText(answer)
                 lines.append([String(format: "GEN%07d", i + 1), title, question, answer, category,
-                              "{" + keywords.joined(separator: ",") + "}", a, b, c, d].map(copyEscape).joined(separator: "\t") + "\n")
+                              "{" + keywords.joined(separator: ",") + "}"].map(copyEscape).joined(separator: "\t") + "\n")
             }
             let rows = lines
             let started = ContinuousClock.now
@@ -43,23 +39,20 @@ struct Generate: AsyncParsableCommand {
                 try await db.client.withConnection { conn in
                     try await conn.query("BEGIN", logger: db.logger)
                     try await conn.query("""
-                        CREATE TEMP TABLE kb_gen (code text, title text, question text, answer text, category text, keywords text[],
-                            a text, b text, c text, d text) ON COMMIT DROP
+                        CREATE TEMP TABLE kb_gen (code text, title text, question text, answer text, category text, keywords text[])
+                            ON COMMIT DROP
                         """, logger: db.logger)
                     try await copyLines(conn, table: "kb_gen", rows, logger: db.logger)
                     try await conn.query("""
                         WITH e AS (INSERT INTO kb_entries (code) SELECT code FROM kb_gen ON CONFLICT (code) DO NOTHING RETURNING id, code)
-                        INSERT INTO kb_versions (entry_id, version, title, question, answer, category, keywords, searchable, search)
-                        SELECT e.id, 1, g.title, g.question, g.answer, g.category, g.keywords, true,
-                            setweight(to_tsvector('simple', g.a), 'A') || setweight(to_tsvector('simple', g.b), 'B')
-                            || setweight(to_tsvector('simple', g.c), 'C') || setweight(to_tsvector('simple', g.d), 'D')
+                        INSERT INTO kb_versions (entry_id, version, title, question, answer, category, keywords, searchable)
+                        SELECT e.id, 1, g.title, g.question, g.answer, g.category, g.keywords, true
                         FROM kb_gen g JOIN e ON e.code = g.code
                         """, logger: db.logger)
                     try await conn.query("COMMIT", logger: db.logger)
                     try await conn.query("ANALYZE kb_versions", logger: db.logger)
                     try await conn.query("ANALYZE kb_entries", logger: db.logger)
                 }
-                try await KnowledgeStore(db: db, zone: try ServiceClockZone(identifier: config.timeZone)).refreshTermStats()
             }
             print("generated \(total) entries in \(ContinuousClock.now - started) (after \(total) texts were built)")
         }

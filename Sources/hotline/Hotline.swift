@@ -68,7 +68,7 @@ struct Serve: AsyncParsableCommand {
         let sweeper = services.escalationService(interval: .seconds(config.sweepIntervalSeconds), logger: config.makeLogger("hotline.sweeper"))
         let app = buildApplication(services, host: config.host, port: config.port, logger: logger,
                                    services: (config.sweepIntervalSeconds > 0 ? [sweeper] : [])
-                                       + [services.knowledgeStatsService(interval: .seconds(300), logger: config.makeLogger("hotline.kb"))],
+                                       + [services.knowledgeIndexService(interval: .seconds(1), logger: config.makeLogger("hotline.kb"))],
                                    beforeServerStarts: { if migrateFirst { try await migrator.migrate(db) } })
         try await app.runService()
     }
@@ -108,7 +108,6 @@ struct Seed: AsyncParsableCommand {
                 for r in report.rejected { print("  line \(r.line): \(r.errors.map(\.description).joined(separator: "; "))") }
                 if !report.rejected.isEmpty { throw ExitCode(1) }
             }
-            try await KnowledgeStore(db: db, zone: zone).refreshTermStats()
         }
     }
 }
@@ -129,9 +128,7 @@ struct Import: AsyncParsableCommand {
         let text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
         let zone = try ServiceClockZone(identifier: config.timeZone)
         let report = try await withDatabase(config) { db in
-            let report = try await CSVImporter(db: db, zone: zone).run(k, csv: text, actor: nil)
-            if k == .kb { try await KnowledgeStore(db: db, zone: zone).refreshTermStats() }
-            return report
+            try await CSVImporter(db: db, zone: zone).run(k, csv: text, actor: nil)
         }
         print(String(decoding: try APIEncoder.data(report), as: UTF8.self))
         if !report.rejected.isEmpty { throw ExitCode(2) }

@@ -30,6 +30,7 @@ import Testing
             #expect(at3 >= 0.9, "hit@3 \(at3): \(misses)")
             // The same set without the synonym table, to show what it contributes.
             try await db.client.query("DELETE FROM kb_synonyms", logger: db.logger)
+            db.knowledgeIndex.invalidate()
             var bare1 = 0, bare3 = 0
             for (query, expected) in set {
                 let codes = try await kb.search(query, limit: 3).map(\.entry.code)
@@ -72,8 +73,45 @@ import Testing
             r.code = "T2"; r.title = "不动产权证书遗失补办"; r.answer = "登报声明后到不动产登记中心申请补发。"
             _ = try await kb.save(try KnowledgeEntry.validate(r), by: nil, upsert: false)
             #expect(try await kb.search("房本丢了", limit: 3).first?.entry.code == "T2")
-            try await db.client.query("DELETE FROM kb_synonyms WHERE term = '房本'", logger: db.logger)
+            let synonym = try #require(try await kb.synonyms().first { $0.term == "房本" })
+            #expect(try await kb.deleteSynonym(id: Int64(synonym.id)!))
             #expect(try await kb.search("房本丢了", limit: 3).allSatisfy { $0.entry.code != "T2" })
+        }
+    }
+
+    /// Another instance (its own index over the same database) sees edits at its next refresh,
+    /// including a change whose transaction began before and committed after that instance last read.
+    @Test func otherInstancesSeeEditsIncludingLateCommits() async throws {
+        try await TestDatabase.with { db in
+            let zone = try ServiceClockZone()
+            let writer = KnowledgeStore(db: db, zone: zone)
+            let reader = KnowledgeStore(db: Database(client: db.client, logger: db.logger,
+                                                     knowledgeIndex: KnowledgeIndexCache(refreshInterval: .milliseconds(300))), zone: zone)
+            var r = KnowledgeEntry.Raw()
+            r.code = "T9"; r.title = "电动自行车上牌"; r.answer = "携带购车发票到交警车管所办理。"
+            #expect(try await reader.search("电瓶车上牌照", limit: 3).allSatisfy { $0.entry.code != "T9" })
+            let (entry, _) = try await writer.save(try KnowledgeEntry.validate(r), by: nil, upsert: false)
+            try await Task.sleep(for: .milliseconds(350))
+            #expect(try await reader.search("电动自行车上牌", limit: 3).first?.entry.code == "T9")
+
+            // A slow transaction retires T9 and commits only after the reader's next look.
+            try await db.client.withConnection { slow in
+                try await slow.query("BEGIN", logger: db.logger)
+                try await slow.query("UPDATE kb_entries SET retired_at = now() WHERE id = \(Int64(entry.id)!)", logger: db.logger)
+                try await slow.query("UPDATE kb_versions SET searchable = false WHERE entry_id = \(Int64(entry.id)!)", logger: db.logger)
+                // Something else changes meanwhile and the reader refreshes past it.
+                _ = try await writer.update(id: Int64(entry.id)! - 1, try KnowledgeEntry.validate(
+                    { var o = KnowledgeEntry.Raw(); o.code = "X"; o.title = "临时"; o.answer = "临时。"; return o }()), by: nil)
+                try await Task.sleep(for: .milliseconds(350))
+                #expect(try await reader.search("电动自行车上牌", limit: 3).first?.entry.code == "T9")
+                try await slow.query("COMMIT", logger: db.logger)
+            }
+            try await Task.sleep(for: .milliseconds(350))
+            // The database check alone would hide T9 from results; the index must drop it too.
+            #expect(try await reader.search("电动自行车上牌", limit: 3).allSatisfy { $0.entry.code != "T9" })
+            let cached = reader.db.knowledgeIndex.stats
+            #expect(cached.entries == (try await db.client.query("SELECT count(*)::int FROM kb_versions WHERE searchable", logger: db.logger)
+                .decode(Int.self).reduce(0) { $0 + $1 }))
         }
     }
 }

@@ -164,7 +164,6 @@ public enum Seeds {
             let report = try await importer.run(kind, csv: text, actor: nil)
             precondition(report.rejected.isEmpty, "seed \(file) rejected lines: \(report.rejected)")
         }
-        try await KnowledgeStore(db: db, zone: try ServiceClockZone()).refreshTermStats()
     }
 }
 

@@ -1,0 +1,199 @@
+import Foundation
+
+/// The knowledge base's search index, held in memory: an inverted index from the tokens of
+/// `ChineseText` (bigrams, words, and single characters of titles) to the entries that contain
+/// them, ranked with BM25F — each field's term frequency normalised by the field's length,
+/// weighted by field (title and keywords count most, the answer least), then saturated.
+///
+/// PostgreSQL stays the record: the store fills the index from the database and keeps it current
+/// (`KnowledgeIndexCache`). The index holds no text — only entry ids, validity days and postings
+/// (4 bytes each: the entry's slot in 24 bits, its saturated term weight in 8) — so 100,000
+/// entries take tens of megabytes, and a search touches only the postings of its own terms.
+public struct KnowledgeIndex: Sendable {
+    public struct Document: Sendable, Equatable {
+        public var id: Int64
+        public var title: String       // title and keywords
+        public var question: String
+        public var facets: String      // category and responsible unit
+        public var answer: String
+        public var validFrom: String?  // yyyy-mm-dd, inclusive
+        public var validTo: String?
+
+        public init(id: Int64, title: String, question: String, facets: String, answer: String, validFrom: String?, validTo: String?) {
+            self.id = id; self.title = title; self.question = question; self.facets = facets; self.answer = answer
+            self.validFrom = validFrom; self.validTo = validTo
+        }
+    }
+
+    public struct Hit: Sendable, Equatable {
+        public var id: Int64
+        public var score: Double
+    }
+
+    /// Field weights (title, question, facets, answer) and BM25 parameters, tuned on the relevance
+    /// set in Tests/HotlineStoreTests/Fixtures/kb-relevance.csv.
+    public static let weights: [Double] = [3.0, 1.5, 0.6, 0.5]
+    public static let k1 = 1.2
+    public static let b = 0.75
+
+    struct Slot: Sendable {
+        var id: Int64
+        var alive: Bool
+        var from: Int32   // yyyymmdd, or Int32.min
+        var to: Int32     // yyyymmdd, or Int32.max
+    }
+
+    private var slots: [Slot] = []
+    private var slotOf: [Int64: Int32] = [:]
+    private var postings: [String: [UInt32]] = [:]
+    private var dead = 0
+    /// Running sums of field lengths (in tokens) over entries ever added, for length normalisation.
+    private var lengthSums: [Double] = [0, 0, 0, 0]
+    private var added = 0
+
+    public init() {}
+
+    /// Entries that search can return.
+    public var count: Int { slots.count - dead }
+    /// Postings held (live and not yet compacted).
+    public var postingCount: Int { postings.values.reduce(0) { $0 + $1.count } }
+    public var termCount: Int { postings.count }
+
+    static let maxSlots = 1 << 24
+
+    /// Adds or replaces the entry.
+    public mutating func upsert(_ doc: Document) {
+        remove(id: doc.id)
+        let fields = [
+            ChineseText.tokens(doc.title).all,
+            ChineseText.tokens(doc.question).bigramsAndWords,
+            ChineseText.tokens(doc.facets).bigramsAndWords,
+            ChineseText.tokens(doc.answer).bigramsAndWords,
+        ]
+        var lengths = [Double](repeating: 0, count: 4)
+        for (f, tokens) in fields.enumerated() {
+            lengths[f] = Double(tokens.count)
+            lengthSums[f] += lengths[f]
+        }
+        added += 1
+        var weighted: [String: Double] = [:]
+        for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
+            let average = max(lengthSums[f] / Double(added), 1)
+            let norm = 1 - Self.b + Self.b * lengths[f] / average
+            let w = Self.weights[f] / norm
+            for t in tokens { weighted[t, default: 0] += w }
+        }
+        if slots.count >= Self.maxSlots { compact() }
+        precondition(slots.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
+        let slot = UInt32(slots.count)
+        slots.append(Slot(id: doc.id, alive: true, from: Self.day(doc.validFrom) ?? Int32.min, to: Self.day(doc.validTo) ?? Int32.max))
+        slotOf[doc.id] = Int32(slot)
+        for (term, tf) in weighted {
+            let saturated = tf / (Self.k1 + tf)
+            let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
+            postings[term, default: []].append(slot << 8 | q)
+        }
+    }
+
+    /// Takes the entry out of search (retired, or no longer current). Postings are dropped at
+    /// the next compaction, which runs once a quarter of the slots are dead.
+    public mutating func remove(id: Int64) {
+        guard let s = slotOf.removeValue(forKey: id) else { return }
+        slots[Int(s)].alive = false
+        dead += 1
+        if dead > 1000 && dead * 4 > slots.count { compact() }
+    }
+
+    /// Rewrites the postings without dead slots.
+    public mutating func compact() {
+        var map = [UInt32](repeating: UInt32.max, count: slots.count)
+        var kept: [Slot] = []
+        kept.reserveCapacity(slots.count - dead)
+        for (i, s) in slots.enumerated() where s.alive {
+            map[i] = UInt32(kept.count)
+            slotOf[s.id] = Int32(kept.count)
+            kept.append(s)
+        }
+        for key in Array(postings.keys) {
+            let list = postings[key]!.compactMap { p -> UInt32? in
+                let m = map[Int(p >> 8)]
+                return m == UInt32.max ? nil : (m << 8 | (p & 0xFF))
+            }
+            postings[key] = list.isEmpty ? nil : list
+        }
+        slots = kept
+        dead = 0
+    }
+
+    /// Terms the synonym table added count this much of a term the caller said, so an entry that
+    /// says both the caller's word and its synonym does not get the credit twice over.
+    public static let expansionWeight: Float = 0.5
+
+    /// The `limit` best entries for the query terms that are valid on `today` (yyyy-mm-dd), best
+    /// first; equal scores by entry id. Scores are summed idf × saturated weight, mapped to 0…1.
+    public func search(terms: [String], expansions: [String] = [], today: String, limit: Int) -> [Hit] {
+        guard limit > 0, !terms.isEmpty || !expansions.isEmpty, count > 0 else { return [] }
+        let day = Self.day(today) ?? 0
+        let n = Double(count)
+        var scores = [Float](repeating: 0, count: slots.count)
+        var touched: [Int32] = []
+        var seen = Set<String>()
+        let weighted = terms.map { ($0, Float(1)) } + expansions.map { ($0, Self.expansionWeight) }
+        for (term, weight) in weighted where seen.insert(term).inserted {
+            guard let list = postings[term] else { continue }
+            let df = Double(list.count)
+            let idf = weight * Float(log(1 + (n - df + 0.5) / (df + 0.5)) / 255)
+            for p in list {
+                let s = Int(p >> 8)
+                if scores[s] == 0 { touched.append(Int32(s)) }
+                scores[s] += idf * Float(p & 0xFF)
+            }
+        }
+        var top: [(Float, Int64)] = []
+        for s in touched {
+            let slot = slots[Int(s)]
+            guard slot.alive, slot.from <= day, day <= slot.to else { continue }
+            let item = (scores[Int(s)], slot.id)
+            if top.count == limit, let last = top.last, !Self.better(item, last) { continue }
+            let at = top.firstIndex { Self.better(item, $0) } ?? top.count
+            top.insert(item, at: at)
+            if top.count > limit { top.removeLast() }
+        }
+        return top.map { Hit(id: $0.1, score: Double($0.0) / (Double($0.0) + 4)) }
+    }
+
+    static func better(_ a: (Float, Int64), _ b: (Float, Int64)) -> Bool {
+        a.0 != b.0 ? a.0 > b.0 : a.1 < b.1
+    }
+
+    /// yyyy-mm-dd as yyyymmdd, so days compare as integers.
+    static func day(_ s: String?) -> Int32? {
+        guard let s else { return nil }
+        let digits = s.filter(\.isNumber)
+        guard digits.count == 8, let v = Int32(digits) else { return nil }
+        return v
+    }
+}
+
+/// The synonym table as search uses it: a query containing either side also searches for the
+/// other (a caller's 工钱 adds 工资; an entry written with 房本 is found by 不动产权证).
+public struct SynonymTable: Sendable, Equatable {
+    public private(set) var pairs: [(term: String, canonical: String)] = []
+
+    public init(_ pairs: [(String, String)] = []) {
+        self.pairs = pairs.map { (ChineseText.normalize($0.0), ChineseText.normalize($0.1)) }
+    }
+
+    public func expansions(for query: String) -> [String] {
+        let q = ChineseText.normalize(query)
+        var out: [String] = []
+        for (term, canonical) in pairs {
+            if q.contains(term) { out.append(canonical) } else if q.contains(canonical) { out.append(term) }
+        }
+        return out
+    }
+
+    public static func == (a: SynonymTable, b: SynonymTable) -> Bool {
+        a.pairs.count == b.pairs.count && zip(a.pairs, b.pairs).allSatisfy { $0.term == $1.term && $0.canonical == $1.canonical }
+    }
+}

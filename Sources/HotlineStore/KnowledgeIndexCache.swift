@@ -1,0 +1,156 @@
+import Foundation
+import HotlineCore
+import Logging
+import Synchronization
+import PostgresNIO
+
+/// One process's copy of the knowledge-base search index and synonym table, kept current from
+/// PostgreSQL. The first search loads every searchable entry; later searches first apply what
+/// changed (entries stamped by migration 0009) when the last look is older than
+/// `refreshInterval`, or at once after this process wrote to the knowledge base. Other
+/// instances' edits therefore show within `refreshInterval` (1 s by default).
+public final class KnowledgeIndexCache: @unchecked Sendable {
+    private let lock = ReadWriteLock()
+    private var index = KnowledgeIndex()
+    private var synonyms = SynonymTable()
+    private let sync: Sync
+    public let refreshInterval: Duration
+
+    public init(refreshInterval: Duration = .seconds(1)) {
+        self.refreshInterval = refreshInterval
+        self.sync = Sync(interval: refreshInterval)
+    }
+
+    /// Makes the next search read the changes first (after this process wrote).
+    public func invalidate() { sync.invalidate() }
+
+    /// Brings the index up to date if it is due, then runs `body` on it under the read lock.
+    func read<R>(_ db: Database, _ body: (KnowledgeIndex, SynonymTable) -> R) async throws -> R {
+        try await sync.ensureFresh { last in try await self.refresh(db, since: last) }
+        return lock.reading { body(index, synonyms) }
+    }
+
+    public var stats: (entries: Int, terms: Int, postings: Int) {
+        lock.reading { (index.count, index.termCount, index.postingCount) }
+    }
+
+    /// Reads entries changed since `since` (nil: all) and the synonym table; returns the xmin to
+    /// read from next time.
+    private func refresh(_ db: Database, since: String?) async throws -> String {
+        let started = ContinuousClock.now
+        var xmin = since ?? "0"
+        var docs: [KnowledgeIndex.Document] = []
+        var gone: [Int64] = []
+        let rows = try await db.client.query("""
+            WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin)
+            SELECT s.xmin, c.id, c.live, c.title, c.keywords, c.question, c.category, c.responsible_unit_name, c.answer,
+                c.valid_from, c.valid_to
+            FROM s LEFT JOIN (
+                SELECT e.id, e.retired_at IS NULL AND v.searchable AS live, v.title, v.keywords, v.question, v.category,
+                    v.responsible_unit_name, v.answer, v.valid_from::text, v.valid_to::text
+                FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.current_version
+                WHERE e.changed_xid >= \(since ?? "0")::xid8) c ON true
+            """, logger: db.logger)
+        for try await row in rows {
+            let (x, id, live, title, keywords, question, category, unit, answer, from, to) =
+                try row.decode((String, Int64?, Bool?, String?, [String]?, String?, String?, String?, String?, String?, String?).self)
+            xmin = x
+            guard let id else { continue }
+            if live == true {
+                docs.append(KnowledgeIndex.Document(
+                    id: id, title: (title ?? "") + " " + (keywords ?? []).joined(separator: " "), question: question ?? "",
+                    facets: (category ?? "") + " " + (unit ?? ""), answer: answer ?? "", validFrom: from, validTo: to))
+            } else {
+                gone.append(id)
+            }
+        }
+        var pairs: [(String, String)] = []
+        for try await pair in try await db.client.query("SELECT term, canonical FROM kb_synonyms ORDER BY id", logger: db.logger)
+            .decode((String, String).self) { pairs.append(pair) }
+        let table = SynonymTable(pairs)
+        if since == nil {
+            var fresh = KnowledgeIndex()
+            for d in docs { fresh.upsert(d) }
+            lock.writing { index = fresh; synonyms = table }
+            db.logger.info("knowledge-base index loaded", metadata: [
+                "entries": "\(docs.count)", "elapsed": "\(ContinuousClock.now - started)"])
+        } else {
+            lock.writing {
+                for id in gone { index.remove(id: id) }
+                for d in docs { index.upsert(d) }
+                if synonyms != table { synonyms = table }
+            }
+        }
+        return xmin
+    }
+
+    /// Single-flight refresh: concurrent searches wait for the one read in progress; a write
+    /// made after that read began bumps the generation, and the waiting search reads again.
+    final class Sync: Sendable {
+        struct State {
+            var xmin: String?
+            var checked: ContinuousClock.Instant?
+            var generation = 0
+            var running: Task<Void, Error>?
+        }
+        let interval: Duration
+        let state = Mutex(State())
+
+        init(interval: Duration) { self.interval = interval }
+
+        func invalidate() {
+            state.withLock { $0.checked = nil; $0.generation += 1 }
+        }
+
+        func ensureFresh(_ refresh: @escaping @Sendable (String?) async throws -> String) async throws {
+            while true {
+                let task: Task<Void, Error>? = state.withLock { s in
+                    let now = ContinuousClock.now
+                    if let checked = s.checked, s.xmin != nil, now - checked < interval { return nil }
+                    if s.running == nil {
+                        let since = s.xmin, gen = s.generation
+                        s.running = Task {
+                            do {
+                                let next = try await refresh(since)
+                                self.state.withLock { s in
+                                    s.running = nil
+                                    s.xmin = next
+                                    if s.generation == gen { s.checked = now }
+                                }
+                            } catch {
+                                self.state.withLock { $0.running = nil }
+                                throw error
+                            }
+                        }
+                    }
+                    return s.running
+                }
+                guard let task else { return }
+                try await task.value
+            }
+        }
+    }
+}
+
+/// A POSIX read-write lock: many searches read the index at once; applying changes writes.
+final class ReadWriteLock: @unchecked Sendable {
+    private let rw = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+
+    init() { pthread_rwlock_init(rw, nil) }
+    deinit {
+        pthread_rwlock_destroy(rw)
+        rw.deallocate()
+    }
+
+    func reading<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_rwlock_rdlock(rw)
+        defer { pthread_rwlock_unlock(rw) }
+        return try body()
+    }
+
+    func writing<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_rwlock_wrlock(rw)
+        defer { pthread_rwlock_unlock(rw) }
+        return try body()
+    }
+}

@@ -1,0 +1,83 @@
+import Testing
+@testable import HotlineCore
+
+@Suite struct KnowledgeIndexTests {
+    static func doc(_ id: Int64, _ title: String, question: String = "", answer: String = "说明。", from: String? = nil, to: String? = nil) -> KnowledgeIndex.Document {
+        KnowledgeIndex.Document(id: id, title: title, question: question, facets: "", answer: answer, validFrom: from, validTo: to)
+    }
+
+    static func ids(_ index: KnowledgeIndex, _ query: String, today: String = "2026-11-22", limit: Int = 10) -> [Int64] {
+        index.search(terms: ChineseText.queryTerms(query), today: today, limit: limit).map(\.id)
+    }
+
+    @Test func titleOutranksAnswerAndRareTermsOutrankCommonOnes() {
+        var index = KnowledgeIndex()
+        index.upsert(Self.doc(1, "路灯不亮报修"))
+        index.upsert(Self.doc(2, "占道经营投诉", answer: "夜间路灯下的摊贩由城管处理。"))
+        for i in 3...20 { index.upsert(Self.doc(Int64(i), "城市管理事项\(i)", answer: "城市管理部门负责。")) }
+        #expect(Self.ids(index, "路灯坏了") == [1, 2])
+        // 城市 and 管理 occur in 19 of 20 entries: matching them weighs little next to 路灯.
+        let hits = index.search(terms: ChineseText.queryTerms("城市路灯"), today: "2026-11-22", limit: 3)
+        #expect(hits.first?.id == 1)
+        #expect(hits.allSatisfy { $0.score > 0 && $0.score < 1 })
+        #expect(hits == hits.sorted { $0.score > $1.score })
+    }
+
+    @Test func validityWindowIsInclusiveInLocalDays() {
+        var index = KnowledgeIndex()
+        index.upsert(Self.doc(1, "冬季供暖", from: "2026-11-15", to: "2027-03-15"))
+        #expect(Self.ids(index, "供暖", today: "2026-11-14").isEmpty)
+        #expect(Self.ids(index, "供暖", today: "2026-11-15") == [1])
+        #expect(Self.ids(index, "供暖", today: "2027-03-15") == [1])
+        #expect(Self.ids(index, "供暖", today: "2027-03-16").isEmpty)
+    }
+
+    @Test func replacingAndRemovingEntriesAndCompactionKeepAnswers() {
+        var index = KnowledgeIndex()
+        index.upsert(Self.doc(1, "公积金提取"))
+        index.upsert(Self.doc(2, "公积金贷款"))
+        #expect(Self.ids(index, "公积金提取").first == 1)
+        index.upsert(Self.doc(1, "社保卡补办"))   // a new version replaces the old text
+        #expect(Self.ids(index, "提取").isEmpty)
+        #expect(Self.ids(index, "社保卡") == [1])
+        index.remove(id: 2)
+        #expect(Self.ids(index, "公积金").isEmpty)
+        #expect(index.count == 1)
+        // Many edits: dead slots are compacted away and results stay the same.
+        for round in 0..<3000 { index.upsert(Self.doc(Int64(100 + round % 10), "噪音扰民投诉\(round % 10)")) }
+        #expect(index.count == 11)
+        // ~13 postings per entry; without compaction 3,011 slots' worth would remain.
+        #expect(index.postingCount < 1_012 * 14)
+        index.compact()
+        #expect(index.postingCount < 11 * 14)
+        #expect(Set(Self.ids(index, "噪音", limit: 20)) == Set(100...109))
+        #expect(Self.ids(index, "社保卡") == [1])
+    }
+
+    @Test func equalScoresOrderByIdAndLimitHolds() {
+        var index = KnowledgeIndex()
+        for id in [5, 3, 9, 1] as [Int64] { index.upsert(Self.doc(id, "物业收费")) }
+        #expect(Self.ids(index, "物业", limit: 3) == [1, 3, 5])
+        #expect(Self.ids(index, "物业", limit: 0).isEmpty)
+        #expect(Self.ids(index, "，。").isEmpty)
+    }
+
+    @Test func synonymTermsCountLessThanTheCallersOwnWords() {
+        var index = KnowledgeIndex()
+        index.upsert(Self.doc(1, "供暖温度不达标 暖气 供暖"))
+        index.upsert(Self.doc(2, "冬季供暖开始时间"))
+        let hits = index.search(terms: ChineseText.queryTerms("供暖什么时候开始"), expansions: ["暖气"], today: "2026-11-22", limit: 2)
+        #expect(hits.map(\.id) == [2, 1])
+        // Found through the synonym alone.
+        #expect(index.search(terms: ChineseText.queryTerms("没有暖气"), expansions: ["供暖"], today: "2026-11-22", limit: 2).map(\.id) == [1, 2])
+    }
+
+    @Test func synonymsExpandBothWays() {
+        let table = SynonymTable([("工钱", "工资"), ("房本", "不动产权证"), ("煤气", "燃气")])
+        #expect(table.expansions(for: "包工头欠了三个月工钱") == ["工资"])
+        #expect(table.expansions(for: "不动产权证丢了") == ["房本"])
+        #expect(table.expansions(for: "路灯不亮").isEmpty)
+        #expect(table == SynonymTable([("工钱", "工资"), ("房本", "不动产权证"), ("煤气", "燃气")]))
+        #expect(table != SynonymTable([("工钱", "工资")]))
+    }
+}
