@@ -30,17 +30,33 @@ public struct KnowledgeIndex: Sendable {
         public var score: Double
     }
 
-    /// Field weights (title, question, facets, answer) and BM25 parameters, tuned on the relevance
-    /// set in Tests/HotlineStoreTests/Fixtures/kb-relevance.csv.
-    public static let weights: [Double] = [3.0, 1.5, 0.6, 0.5]
-    public static let k1 = 1.2
-    public static let b = 0.75
+    /// Ranking parameters, tuned on the relevance set in
+    /// Tests/HotlineStoreTests/Fixtures/kb-relevance.csv (`hotline relevance` measures others).
+    public struct Parameters: Sendable, Equatable {
+        /// Field weights: title and keywords, question, category and unit, answer.
+        public var weights: [Double] = [3.0, 1.5, 0.6, 0.5]
+        public var k1 = 3.0
+        /// How much a field's length relative to its average lowers its terms' weight.
+        public var b = 0.75
+        /// Terms the synonym table added count this much of a term the caller said, so an entry
+        /// that says both the caller's word and its synonym does not get the credit twice over.
+        public var expansionWeight: Float = 0.75
+        /// The best `rerankDepth` entries by term weight are re-ordered by how many of the
+        /// caller's three-character phrases their title, keywords or question contain (word order
+        /// and proximity, which term weights ignore): score × (1 + phraseWeight × share matched).
+        public var phraseWeight: Float = 1.0
+        public var rerankDepth = 50
+        public init() {}
+    }
+
+    public let parameters: Parameters
 
     struct Slot: Sendable {
         var id: Int64
         var alive: Bool
         var from: Int32   // yyyymmdd, or Int32.min
         var to: Int32     // yyyymmdd, or Int32.max
+        var phrase: String  // title, keywords and question, normalised: for phrase matches
     }
 
     private var slots: [Slot] = []
@@ -51,7 +67,7 @@ public struct KnowledgeIndex: Sendable {
     private var lengthSums: [Double] = [0, 0, 0, 0]
     private var added = 0
 
-    public init() {}
+    public init(parameters: Parameters = Parameters()) { self.parameters = parameters }
 
     /// Entries that search can return.
     public var count: Int { slots.count - dead }
@@ -79,17 +95,18 @@ public struct KnowledgeIndex: Sendable {
         var weighted: [String: Double] = [:]
         for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
             let average = max(lengthSums[f] / Double(added), 1)
-            let norm = 1 - Self.b + Self.b * lengths[f] / average
-            let w = Self.weights[f] / norm
+            let norm = 1 - parameters.b + parameters.b * lengths[f] / average
+            let w = parameters.weights[f] / norm
             for t in tokens { weighted[t, default: 0] += w }
         }
         if slots.count >= Self.maxSlots { compact() }
         precondition(slots.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
         let slot = UInt32(slots.count)
-        slots.append(Slot(id: doc.id, alive: true, from: Self.day(doc.validFrom) ?? Int32.min, to: Self.day(doc.validTo) ?? Int32.max))
+        slots.append(Slot(id: doc.id, alive: true, from: Self.day(doc.validFrom) ?? Int32.min, to: Self.day(doc.validTo) ?? Int32.max,
+                          phrase: ChineseText.normalize(doc.title + " " + doc.question)))
         slotOf[doc.id] = Int32(slot)
         for (term, tf) in weighted {
-            let saturated = tf / (Self.k1 + tf)
+            let saturated = tf / (parameters.k1 + tf)
             let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
             postings[term, default: []].append(slot << 8 | q)
         }
@@ -125,20 +142,16 @@ public struct KnowledgeIndex: Sendable {
         dead = 0
     }
 
-    /// Terms the synonym table added count this much of a term the caller said, so an entry that
-    /// says both the caller's word and its synonym does not get the credit twice over.
-    public static let expansionWeight: Float = 0.5
-
     /// The `limit` best entries for the query terms that are valid on `today` (yyyy-mm-dd), best
     /// first; equal scores by entry id. Scores are summed idf × saturated weight, mapped to 0…1.
-    public func search(terms: [String], expansions: [String] = [], today: String, limit: Int) -> [Hit] {
+    public func search(terms: [String], expansions: [String] = [], phrases: [String] = [], today: String, limit: Int) -> [Hit] {
         guard limit > 0, !terms.isEmpty || !expansions.isEmpty, count > 0 else { return [] }
         let day = Self.day(today) ?? 0
         let n = Double(count)
         var scores = [Float](repeating: 0, count: slots.count)
         var touched: [Int32] = []
         var seen = Set<String>()
-        let weighted = terms.map { ($0, Float(1)) } + expansions.map { ($0, Self.expansionWeight) }
+        let weighted = terms.map { ($0, Float(1)) } + expansions.map { ($0, parameters.expansionWeight) }
         for (term, weight) in weighted where seen.insert(term).inserted {
             guard let list = postings[term] else { continue }
             let df = Double(list.count)
@@ -149,17 +162,45 @@ public struct KnowledgeIndex: Sendable {
                 scores[s] += idf * Float(p & 0xFF)
             }
         }
-        var top: [(Float, Int64)] = []
+        let depth = max(limit, parameters.rerankDepth)
+        var top: [(Float, Int64, Int32)] = []
         for s in touched {
             let slot = slots[Int(s)]
             guard slot.alive, slot.from <= day, day <= slot.to else { continue }
-            let item = (scores[Int(s)], slot.id)
-            if top.count == limit, let last = top.last, !Self.better(item, last) { continue }
-            let at = top.firstIndex { Self.better(item, $0) } ?? top.count
+            let item = (scores[Int(s)], slot.id, s)
+            if top.count == depth, let last = top.last, !Self.better((item.0, item.1), (last.0, last.1)) { continue }
+            let at = top.firstIndex { Self.better((item.0, item.1), ($0.0, $0.1)) } ?? top.count
             top.insert(item, at: at)
-            if top.count > limit { top.removeLast() }
+            if top.count > depth { top.removeLast() }
         }
-        return top.map { Hit(id: $0.1, score: Double($0.0) / (Double($0.0) + 4)) }
+        let phrases = Self.trigrams(phrases)
+        var ranked = top.map { item -> (Float, Int64) in
+            guard !phrases.isEmpty else { return (item.0, item.1) }
+            let text = slots[Int(item.2)].phrase
+            let matched = phrases.reduce(0) { $0 + (text.contains($1) ? 1 : 0) }
+            return (item.0 * (1 + parameters.phraseWeight * Float(matched) / Float(phrases.count)), item.1)
+        }
+        ranked.sort(by: Self.better)
+        return ranked.prefix(limit).map { Hit(id: $0.1, score: Double($0.0) / (Double($0.0) + 4)) }
+    }
+
+    /// Three-character runs of Han characters in the caller's words.
+    static func trigrams(_ texts: [String]) -> [String] {
+        var out: [String] = [], seen = Set<String>()
+        for text in texts {
+            var run: [Character] = []
+            for c in ChineseText.normalize(text) + " " {
+                if ChineseText.isHan(c) { run.append(c); continue }
+                if run.count >= 3 {
+                    for i in 0...(run.count - 3) {
+                        let t = String(run[i..<(i + 3)])
+                        if seen.insert(t).inserted { out.append(t) }
+                    }
+                }
+                run.removeAll()
+            }
+        }
+        return out
     }
 
     static func better(_ a: (Float, Int64), _ b: (Float, Int64)) -> Bool {

@@ -15,9 +15,12 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
     private var synonyms = SynonymTable()
     private let sync: Sync
     public let refreshInterval: Duration
+    public let parameters: KnowledgeIndex.Parameters
 
-    public init(refreshInterval: Duration = .seconds(1)) {
+    public init(refreshInterval: Duration = .seconds(1), parameters: KnowledgeIndex.Parameters = .init()) {
         self.refreshInterval = refreshInterval
+        self.parameters = parameters
+        self.index = KnowledgeIndex(parameters: parameters)
         self.sync = Sync(interval: refreshInterval)
     }
 
@@ -69,7 +72,7 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
             .decode((String, String).self) { pairs.append(pair) }
         let table = SynonymTable(pairs)
         if since == nil {
-            var fresh = KnowledgeIndex()
+            var fresh = KnowledgeIndex(parameters: parameters)
             for d in docs { fresh.upsert(d) }
             lock.writing { index = fresh; synonyms = table }
             db.logger.info("knowledge-base index loaded", metadata: [

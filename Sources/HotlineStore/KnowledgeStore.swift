@@ -208,7 +208,7 @@ public struct KnowledgeStore: Sendable {
         let (ranked, extra) = try await db.knowledgeIndex.read(db) { index, synonyms in
             let extra = synonyms.expansions(for: text)
             return (index.search(terms: ChineseText.queryTerms(text), expansions: ChineseText.queryTerms(extra.joined(separator: " ")),
-                                 today: today, limit: limit), extra)
+                                 phrases: [text] + extra, today: today, limit: limit), extra)
         }
         guard !ranked.isEmpty else { return [] }
         var rows: [Int64: KnowledgeEntry] = [:]

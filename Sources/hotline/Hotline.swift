@@ -15,7 +15,7 @@ struct Hotline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline",
         abstract: "The 12345 government service hotline dispatcher.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Export.self, UserCommand.self, Sweep.self, Generate.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Export.self, UserCommand.self, Sweep.self, Generate.self, Relevance.self])
 }
 
 /// Runs `body` with a connected pool, then shuts the pool down.

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import HotlineCore
+import HotlineStore
+
+/// `hotline relevance`: how well search finds what callers mean on this database's knowledge
+/// base — hit@1 and hit@3 over a CSV of caller-style queries and the entry code each should find.
+/// KB owners run it after editing entries or synonyms; with several values per parameter it
+/// measures every combination (how the defaults in KnowledgeIndex.Parameters were chosen).
+struct Relevance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure KB search hit@1/hit@3 over a CSV of query,expected.")
+
+    @Argument(help: "CSV with columns query,expected (entry code)")
+    var queries: String
+    @Option(help: "Field weights title,question,facets,answer; several sets separated by ';'")
+    var weights: String?
+    @Option(help: "BM25 k1 values, comma-separated") var k1: String?
+    @Option(help: "BM25 b values, comma-separated") var b: String?
+    @Option(help: "Synonym term weights, comma-separated") var expansion: String?
+    @Option(help: "Phrase-match weights, comma-separated") var phrase: String?
+    @Flag(help: "Print the queries whose entry is not first.") var misses = false
+
+    func run() async throws {
+        let table = try CSVTable(text: try String(contentsOf: URL(fileURLWithPath: queries), encoding: .utf8), required: ["query", "expected"])
+        let set = table.rows.map { r in let v = table.values(r); return (v["query"]!, v["expected"]!) }
+        func list(_ s: String?, _ fallback: Double) throws -> [Double] {
+            guard let s else { return [fallback] }
+            return try s.split(separator: ",").map { guard let v = Double($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("not a number: \($0)") }; return v }
+        }
+        let base = KnowledgeIndex.Parameters()
+        let weightSets = try weights.map { try $0.split(separator: ";").map { try list(String($0), 0) } } ?? [base.weights]
+        guard weightSets.allSatisfy({ $0.count == 4 }) else { throw ValidationError("--weights takes four numbers per set") }
+        var grid: [KnowledgeIndex.Parameters] = []
+        for w in weightSets { for k in try list(k1, base.k1) { for bb in try list(b, base.b) { for e in try list(expansion, Double(base.expansionWeight)) {
+            for ph in try list(phrase, Double(base.phraseWeight)) {
+                var p = base; p.weights = w; p.k1 = k; p.b = bb; p.expansionWeight = Float(e); p.phraseWeight = Float(ph); grid.append(p)
+            }
+        } } } }
+        let combinations = grid
+        let config = try Config.fromEnvironment()
+        let zone = try ServiceClockZone(identifier: config.timeZone)
+        try await withDatabase(config) { db in
+            for p in combinations {
+                let kb = KnowledgeStore(db: Database(client: db.client, logger: db.logger, knowledgeIndex: KnowledgeIndexCache(parameters: p)), zone: zone)
+                var hit1 = 0, hit3 = 0
+                for (query, expected) in set {
+                    let hits = try await kb.search(query, limit: 3)
+                    let codes = hits.map(\.entry.code)
+                    if codes.first == expected { hit1 += 1 } else if misses {
+                        print("  \(query) → want \(expected), got \(hits.map { "\($0.entry.code) \($0.entry.title) \($0.score)" })")
+                    }
+                    if codes.contains(expected) { hit3 += 1 }
+                }
+                let n = Double(set.count)
+                print(String(format: "weights %@ k1 %.2f b %.2f expansion %.2f phrase %.2f: %d queries, hit@1 = %.3f, hit@3 = %.3f",
+                             p.weights.map { String($0) }.joined(separator: ","), p.k1, p.b, Double(p.expansionWeight), Double(p.phraseWeight), set.count,
+                             Double(hit1) / n, Double(hit3) / n))
+            }
+        }
+    }
+}
