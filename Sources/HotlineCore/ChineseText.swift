@@ -23,6 +23,10 @@ public enum ChineseText {
 
     static func isHan(_ c: Character) -> Bool {
         guard let v = c.unicodeScalars.first?.value, c.unicodeScalars.count == 1 else { return false }
+        return isHan(v)
+    }
+
+    static func isHan(_ v: UInt32) -> Bool {
         return (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x20000...0x2A6DF).contains(v) || (0xF900...0xFAFF).contains(v)
     }
 

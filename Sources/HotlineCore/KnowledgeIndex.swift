@@ -56,7 +56,7 @@ public struct KnowledgeIndex: Sendable {
         var alive: Bool
         var from: Int32   // yyyymmdd, or Int32.min
         var to: Int32     // yyyymmdd, or Int32.max
-        var phrase: String  // title, keywords and question, normalised: for phrase matches
+        var phrase: [UInt32]  // title, keywords and question as normalised scalars: for phrase matches
     }
 
     private var slots: [Slot] = []
@@ -103,7 +103,7 @@ public struct KnowledgeIndex: Sendable {
         precondition(slots.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
         let slot = UInt32(slots.count)
         slots.append(Slot(id: doc.id, alive: true, from: Self.day(doc.validFrom) ?? Int32.min, to: Self.day(doc.validTo) ?? Int32.max,
-                          phrase: ChineseText.normalize(doc.title + " " + doc.question)))
+                          phrase: ChineseText.normalize(doc.title + " " + doc.question).unicodeScalars.map(\.value)))
         slotOf[doc.id] = Int32(slot)
         for (term, tf) in weighted {
             let saturated = tf / (parameters.k1 + tf)
@@ -176,29 +176,28 @@ public struct KnowledgeIndex: Sendable {
         let phrases = Self.trigrams(phrases)
         var ranked = top.map { item -> (Float, Int64) in
             guard !phrases.isEmpty else { return (item.0, item.1) }
-            let text = slots[Int(item.2)].phrase
-            let matched = phrases.reduce(0) { $0 + (text.contains($1) ? 1 : 0) }
+            let matched = Self.trigramKeys(slots[Int(item.2)].phrase).intersection(phrases).count
             return (item.0 * (1 + parameters.phraseWeight * Float(matched) / Float(phrases.count)), item.1)
         }
         ranked.sort(by: Self.better)
         return ranked.prefix(limit).map { Hit(id: $0.1, score: Double($0.0) / (Double($0.0) + 4)) }
     }
 
-    /// Three-character runs of Han characters in the caller's words.
-    static func trigrams(_ texts: [String]) -> [String] {
-        var out: [String] = [], seen = Set<String>()
-        for text in texts {
-            var run: [Character] = []
-            for c in ChineseText.normalize(text) + " " {
-                if ChineseText.isHan(c) { run.append(c); continue }
-                if run.count >= 3 {
-                    for i in 0...(run.count - 3) {
-                        let t = String(run[i..<(i + 3)])
-                        if seen.insert(t).inserted { out.append(t) }
-                    }
-                }
-                run.removeAll()
-            }
+    /// Three-character runs of Han characters in the caller's words, as keys.
+    static func trigrams(_ texts: [String]) -> Set<UInt64> {
+        texts.reduce(into: Set<UInt64>()) { $0.formUnion(trigramKeys(ChineseText.normalize($1).unicodeScalars.map(\.value))) }
+    }
+
+    /// Every three consecutive Han scalars, packed 21 bits each.
+    static func trigramKeys(_ scalars: [UInt32]) -> Set<UInt64> {
+        var out = Set<UInt64>()
+        var run = 0
+        var key: UInt64 = 0
+        for v in scalars {
+            guard ChineseText.isHan(v) else { run = 0; continue }
+            key = (key << 21 | UInt64(v)) & (1 << 63 - 1)
+            run += 1
+            if run >= 3 { out.insert(key) }
         }
         return out
     }

@@ -72,6 +72,27 @@ import Testing
         #expect(index.search(terms: ChineseText.queryTerms("没有暖气"), expansions: ["供暖"], today: "2026-11-22", limit: 2).map(\.id) == [1, 2])
     }
 
+    @Test func phraseKeysAreThreeConsecutiveHanCharacters() {
+        let keys = KnowledgeIndex.trigrams(["路灯不亮ab路灯", "，夜"])
+        #expect(keys == KnowledgeIndex.trigramKeys("路灯不亮".unicodeScalars.map(\.value)))
+        #expect(keys.count == 2)   // 路灯不, 灯不亮; "路灯" after Latin letters is too short
+        // An entry that says the caller's words in the caller's order gains over one that has
+        // the same words apart.
+        var p = KnowledgeIndex.Parameters(); p.phraseWeight = 0
+        var plain = KnowledgeIndex(parameters: p), phrased = KnowledgeIndex()
+        for i in [plain, phrased].indices {
+            var index = i == 0 ? plain : phrased
+            index.upsert(Self.doc(1, "排队 医院 挂号难"))
+            index.upsert(Self.doc(2, "挂号难 医院排队"))
+            if i == 0 { plain = index } else { phrased = index }
+        }
+        let q = ChineseText.queryTerms("医院排队")
+        let a = plain.search(terms: q, phrases: ["医院排队"], today: "2026-11-22", limit: 2)
+        let b = phrased.search(terms: q, phrases: ["医院排队"], today: "2026-11-22", limit: 2)
+        #expect(b.first?.id == 2)
+        #expect(b[0].score > a.first { $0.id == 2 }!.score)
+    }
+
     @Test func synonymsExpandBothWays() {
         let table = SynonymTable([("工钱", "工资"), ("房本", "不动产权证"), ("煤气", "燃气")])
         #expect(table.expansions(for: "包工头欠了三个月工钱") == ["工资"])
