@@ -152,14 +152,18 @@ public struct KnowledgeIndex: Sendable {
         var touched: [Int32] = []
         var seen = Set<String>()
         let weighted = terms.map { ($0, Float(1)) } + expansions.map { ($0, parameters.expansionWeight) }
-        for (term, weight) in weighted where seen.insert(term).inserted {
-            guard let list = postings[term] else { continue }
-            let df = Double(list.count)
-            let idf = weight * Float(log(1 + (n - df + 0.5) / (df + 0.5)) / 255)
-            for p in list {
-                let s = Int(p >> 8)
-                if scores[s] == 0 { touched.append(Int32(s)) }
-                scores[s] += idf * Float(p & 0xFF)
+        scores.withUnsafeMutableBufferPointer { scores in
+            for (term, weight) in weighted where seen.insert(term).inserted {
+                guard let list = postings[term] else { continue }
+                let df = Double(list.count)
+                let idf = weight * Float(log(1 + (n - df + 0.5) / (df + 0.5)) / 255)
+                list.withUnsafeBufferPointer { list in
+                    for p in list {
+                        let s = Int(p >> 8)
+                        if scores[s] == 0 { touched.append(Int32(s)) }
+                        scores[s] += idf * Float(p & 0xFF)
+                    }
+                }
             }
         }
         let depth = max(limit, parameters.rerankDepth)
