@@ -57,6 +57,7 @@ port = $PGPORT
 unix_socket_directories = '$SOCKDIR'
 max_connections = 300
 shared_buffers = 512MB
+shared_preload_libraries = 'pg_stat_statements'
 timezone = 'UTC'
 log_timezone = 'UTC'
 CONF

@@ -23,6 +23,22 @@ public enum TextSimilarity {
         return out
     }
 
+    /// The bigram set as sorted, distinct 32-bit FNV-1a hashes of the UTF-8 bytes: what a ticket
+    /// stores so PostgreSQL can count shared bigrams (intarray `&`) without rereading the text.
+    public static func fingerprint(_ bigrams: Set<String>) -> [Int32] {
+        Array(Set(bigrams.map { b -> Int32 in
+            var h: UInt32 = 2_166_136_261
+            for byte in b.utf8 { h = (h ^ UInt32(byte)) &* 16_777_619 }
+            return Int32(bitPattern: h)
+        })).sorted()
+    }
+
+    /// Dice and both containments from counts: `common` bigrams shared by sets of `a` and `b`.
+    public static func score(common: Int, a: Int, b: Int) -> (dice: Double, aInB: Double, bInA: Double) {
+        guard a + b > 0 else { return (0, 0, 0) }
+        return (2.0 * Double(common) / Double(a + b), a == 0 ? 0 : Double(common) / Double(a), b == 0 ? 0 : Double(common) / Double(b))
+    }
+
     /// Sørensen–Dice coefficient over bigram sets, 0...1.
     public static func dice(_ a: Set<String>, _ b: Set<String>) -> Double {
         if a.isEmpty && b.isEmpty { return 0 }

@@ -29,25 +29,25 @@ extension TicketStore {
         }
 
         if let region = t.regionCode {
-            // PostgreSQL shortlists by trigram similarity (pg_trgm, in C) among the region's open
-            // tickets of the window; only the shortlist is scored here with bigrams.
-            let mine = TextSimilarity.bigrams(Self.comparableText(title: t.title, content: t.content, address: t.caller?.address))
-            let text = t.title + " " + t.content
+            // PostgreSQL counts the bigrams each recent open ticket of the region shares with this
+            // one (stored fingerprints, intarray intersection); the score is computed here.
+            let mine = TextSimilarity.fingerprint(TextSimilarity.bigrams(Self.comparableText(title: t.title, content: t.content, address: t.caller?.address)))
+            guard !mine.isEmpty else { return Array(found.values.prefix(limit)) }
             let rows = try await db.client.query("""
-                SELECT id, number, status, received_at, title, content, caller_address, category_code FROM (
-                    SELECT id, number, status, received_at, title, content, caller_address, category_code
+                SELECT id, number, status, received_at, title, category_code, common, size FROM (
+                    SELECT id, number, status, received_at, title, category_code,
+                        icount(text_bigrams & \(mine)::int4[]) AS common, icount(text_bigrams) AS size
                     FROM tickets
-                    WHERE region_code = \(region) AND received_at >= \(since) AND id <> \(selfId)
+                    WHERE region_code = \(region) AND received_at >= \(since) AND id <> \(selfId) AND text_bigrams IS NOT NULL
                       AND status NOT IN ('answered','rejected','transferred','merged','closed','terminated')
                     ORDER BY received_at DESC LIMIT \(Self.regionScanLimit)) recent
-                WHERE similarity(title || ' ' || content, \(text)) >= 0.1
-                ORDER BY similarity(title || ' ' || content, \(text)) DESC
-                LIMIT 20
+                WHERE common > 0
+                ORDER BY common DESC
+                LIMIT 50
                 """, logger: db.logger)
-            for try await (id, number, status, at, title, content, address, category) in rows.decode((Int64, String, String, Date, String, String, String?, String?).self) {
-                let theirs = TextSimilarity.bigrams(Self.comparableText(title: title, content: content, address: address))
-                var score = max(TextSimilarity.dice(mine, theirs),
-                                0.9 * min(TextSimilarity.containment(mine, in: theirs), TextSimilarity.containment(theirs, in: mine) + 0.3))
+            for try await (id, number, status, at, title, category, common, size) in rows.decode((Int64, String, String, Date, String, String?, Int32, Int32).self) {
+                let s = TextSimilarity.score(common: Int(common), a: mine.count, b: Int(size))
+                var score = max(s.dice, 0.9 * min(s.aInB, s.bInA + 0.3))
                 if category != nil && category == t.categoryCode { score = min(1, score + 0.05) }
                 guard score >= Self.similarityThreshold else { continue }
                 let rounded = (score * 100).rounded() / 100

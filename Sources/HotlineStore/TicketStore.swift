@@ -85,6 +85,8 @@ public struct TicketStore: Sendable {
         let code = String(format: "%06d", Int.random(in: 0...999_999))
         let payload = Self.json(["hotline_number": intake.hotlineNumber, "channel": intake.channel.rawValue, "source": source.rawValue])
         let key = actor == nil ? nil : idempotencyKey
+        let fingerprint = TextSimilarity.fingerprint(TextSimilarity.bigrams(
+            Self.comparableText(title: intake.title, content: intake.content, address: intake.caller?.address)))
         do {
             // One statement, so one round trip and atomic by itself: the ticket, its `registered`
             // event and the idempotency key land together or not at all.
@@ -92,12 +94,12 @@ public struct TicketStore: Sendable {
                 WITH t AS (
                     INSERT INTO tickets (number, query_code, hotline_number, channel, external_id, intake_hash, received_at,
                         created_by, source, caller_name, caller_phone, caller_address, confidential, anonymous, enterprise,
-                        nature, category_code, region_code, title, content, sla_policy)
+                        nature, category_code, region_code, title, content, sla_policy, text_bigrams)
                     VALUES (\(number), \(code), \(intake.hotlineNumber), \(intake.channel.rawValue), \(intake.externalId), \(hash),
                         \(receivedAt), \(actor?.userId), \(source.rawValue), \(intake.caller?.name), \(intake.caller?.phone),
                         \(intake.caller?.address), \(intake.confidential), \(intake.anonymous), \(intake.enterprise),
                         \(intake.nature.rawValue), \(intake.categoryCode), \(intake.regionCode), \(intake.title), \(intake.content),
-                        \(intake.slaPolicy))
+                        \(intake.slaPolicy), \(fingerprint))
                     RETURNING *),
                 e AS (
                     INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, kind, from_status, to_status, payload)
@@ -172,18 +174,20 @@ public struct TicketStore: Sendable {
     /// only for one statement, not for the whole intake; committed asynchronously because WAL
     /// order guarantees that any durable ticket's counter value is durable too. A failed intake
     /// leaves a gap in the day's numbers, never a duplicate.
+    /// The day's next number. One autocommit statement, so the counter row is locked only while
+    /// it runs; its commit is asynchronous (the ticket's own synchronous commit, later in the WAL,
+    /// makes it durable before any ticket with this number is acknowledged).
     func allocateSequence(day: LocalDay) async throws -> Int {
-        let date = day.description
-        return try await db.transaction { conn in
-            try await conn.query("SET LOCAL synchronous_commit = off", logger: db.logger)
-            let rows = try await conn.query("""
-                INSERT INTO ticket_number_counters AS c (day, last) VALUES (\(date)::date, 1)
+        let rows = try await db.client.query("""
+            WITH async AS (SELECT set_config('synchronous_commit', 'off', true)),
+            c AS (
+                INSERT INTO ticket_number_counters AS c (day, last) VALUES (\(day.description)::date, 1)
                 ON CONFLICT (day) DO UPDATE SET last = c.last + 1
-                RETURNING last
-                """, logger: db.logger)
-            for try await v in rows.decode(Int32.self) { return Int(v) }
-            throw StoreError.conflict("ticket counter returned nothing")
-        }
+                RETURNING last)
+            SELECT c.last FROM c, async
+            """, logger: db.logger)
+        for try await v in rows.decode(Int32.self) { return Int(v) }
+        throw StoreError.conflict("ticket counter returned nothing")
     }
 
     static func json(_ dict: [String: String]) -> String {
