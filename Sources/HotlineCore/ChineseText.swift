@@ -18,7 +18,12 @@ public enum ChineseText {
     }
 
     public static func normalize(_ s: String) -> String {
-        s.precomposedStringWithCompatibilityMapping.lowercased()
+        // Most text is ASCII, CJK ideographs and CJK punctuation, which NFKC leaves alone: skip it.
+        let plain = s.unicodeScalars.allSatisfy { u in
+            let v = u.value
+            return v < 0x80 || (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x3001...0x3037).contains(v)
+        }
+        return plain ? s.lowercased() : s.precomposedStringWithCompatibilityMapping.lowercased()
     }
 
     static func isHan(_ c: Character) -> Bool {
@@ -96,17 +101,19 @@ public enum ChineseText {
         let chars = Array(text)
         guard !chars.isEmpty else { return "" }
         let q = tokens(query + " " + extra.joined(separator: " "))
-        let terms = Set(q.bigrams + q.words)
+        // Compare folded scalars: bigrams as packed pairs, words as scalar runs.
+        let folded = chars.map(foldedScalar)
+        let pairs = Set(q.bigrams.compactMap { b -> UInt64? in
+            let v = Array(b.unicodeScalars.map(\.value))
+            return v.count == 2 ? UInt64(v[0]) << 32 | UInt64(v[1]) : nil
+        })
+        let words = q.words.map { Array($0.unicodeScalars.map(\.value)) }.filter { !$0.isEmpty }
         var marked = [Bool](repeating: false, count: chars.count)
-        let lower = chars.map(fold)
-        func matches(_ i: Int, _ len: Int, _ term: String) -> Bool {
-            i + len <= lower.count && lower[i..<(i + len)].joined() == term
-        }
-        for i in 0..<lower.count {
-            for len in 2...3 where i + len <= lower.count && terms.contains(lower[i..<(i + len)].joined()) {
-                for j in i..<(i + len) { marked[j] = true }
+        for i in 0..<folded.count {
+            if i + 1 < folded.count, pairs.contains(UInt64(folded[i]) << 32 | UInt64(folded[i + 1])) {
+                marked[i] = true; marked[i + 1] = true
             }
-            for word in q.words where matches(i, word.count, word) {
+            for word in words where i + word.count <= folded.count && folded[i] == word[0] && Array(folded[i..<(i + word.count)]) == word {
                 for j in i..<(i + word.count) { marked[j] = true }
             }
         }
@@ -132,12 +139,12 @@ public enum ChineseText {
 
     /// A cheap per-character fold for matching in highlights: full-width ASCII to ASCII and
     /// ASCII upper case to lower case (what `normalize` does to the characters that matter).
-    static func fold(_ c: Character) -> String {
-        guard c.unicodeScalars.count == 1, let v = c.unicodeScalars.first?.value else { return String(c) }
-        var x = v
+    /// Characters of several scalars never match a term (UInt32.max).
+    static func foldedScalar(_ c: Character) -> UInt32 {
+        guard c.unicodeScalars.count == 1, var x = c.unicodeScalars.first?.value else { return UInt32.max }
         if (0xFF01...0xFF5E).contains(x) { x -= 0xFEE0 }
         if (0x41...0x5A).contains(x) { x += 0x20 }
-        return x == v ? String(c) : String(Unicode.Scalar(x)!)
+        return x
     }
 
     static func escape(_ c: Character) -> String {

@@ -223,18 +223,34 @@ public struct KnowledgeIndex: Sendable {
 /// other (a caller's 工钱 adds 工资; an entry written with 房本 is found by 不动产权证).
 public struct SynonymTable: Sendable, Equatable {
     public private(set) var pairs: [(term: String, canonical: String)] = []
+    private var scalars: [(term: [UInt32], canonical: [UInt32])] = []
 
     public init(_ pairs: [(String, String)] = []) {
         self.pairs = pairs.map { (ChineseText.normalize($0.0), ChineseText.normalize($0.1)) }
+        self.scalars = self.pairs.map { ($0.term.unicodeScalars.map(\.value), $0.canonical.unicodeScalars.map(\.value)) }
     }
 
     public func expansions(for query: String) -> [String] {
-        let q = ChineseText.normalize(query)
+        let q = ChineseText.normalize(query).unicodeScalars.map(\.value)
         var out: [String] = []
-        for (term, canonical) in pairs {
-            if q.contains(term) { out.append(canonical) } else if q.contains(canonical) { out.append(term) }
+        for (i, (term, canonical)) in scalars.enumerated() {
+            if Self.contains(q, term) { out.append(pairs[i].canonical) } else if Self.contains(q, canonical) { out.append(pairs[i].term) }
         }
         return out
+    }
+
+    static func contains(_ text: [UInt32], _ needle: [UInt32]) -> Bool {
+        guard let first = needle.first, needle.count <= text.count else { return needle.isEmpty }
+        var i = 0
+        while i + needle.count <= text.count {
+            if text[i] == first {
+                var j = 1
+                while j < needle.count && text[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     public static func == (a: SynonymTable, b: SynonymTable) -> Bool {

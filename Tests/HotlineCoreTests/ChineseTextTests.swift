@@ -9,6 +9,13 @@ import Testing
         #expect(t.words == ["abc123", "iphone15"])
     }
 
+    @Test func normalizeFoldsWidthAndCaseWithOrWithoutTheFastPath() {
+        #expect(ChineseText.normalize("路灯ABC、。") == "路灯abc、。")
+        #expect(ChineseText.normalize("路灯，") == "路灯,")
+        #expect(ChineseText.normalize("ＡＢＣ１２３　路灯") == "abc123 路灯")
+        #expect(ChineseText.normalize("\u{F9F1}") == "\u{96A3}")   // a compatibility ideograph
+    }
+
     @Test func stopWordsAreDropped() {
         let t = ChineseText.tokens("我们怎么办")
         #expect(!t.bigrams.contains("我们") && !t.bigrams.contains("怎么"))
