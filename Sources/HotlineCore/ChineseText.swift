@@ -98,26 +98,43 @@ public enum ChineseText {
     /// A short passage of `text` around the densest cluster of query terms, with matches wrapped
     /// in <em></em> and everything else HTML-escaped.
     public static func highlight(_ text: String, query: String, extra: [String] = [], width: Int = 60) -> String {
-        let chars = Array(text)
-        guard !chars.isEmpty else { return "" }
-        let q = tokens(query + " " + extra.joined(separator: " "))
-        // Compare folded scalars: bigrams as packed pairs, words as scalar runs.
-        let folded = chars.map(foldedScalar)
-        let pairs = Set(q.bigrams.compactMap { b -> UInt64? in
-            let v = Array(b.unicodeScalars.map(\.value))
-            return v.count == 2 ? UInt64(v[0]) << 32 | UInt64(v[1]) : nil
-        })
-        let words = q.words.map { Array($0.unicodeScalars.map(\.value)) }.filter { !$0.isEmpty }
-        var marked = [Bool](repeating: false, count: chars.count)
-        for i in 0..<folded.count {
-            if i + 1 < folded.count, pairs.contains(UInt64(folded[i]) << 32 | UInt64(folded[i + 1])) {
-                marked[i] = true; marked[i + 1] = true
-            }
-            for word in words where i + word.count <= folded.count && folded[i] == word[0] && Array(folded[i..<(i + word.count)]) == word {
-                for j in i..<(i + word.count) { marked[j] = true }
-            }
+        Highlighter(query: query, extra: extra).highlight(text, width: width)
+    }
+
+    /// The query's terms prepared once for highlighting many texts (every hit of one search).
+    public struct Highlighter: Sendable {
+        /// Bigrams as packed pairs of folded scalars; words as folded scalar runs.
+        let pairs: Set<UInt64>
+        let words: [[UInt32]]
+
+        public init(query: String, extra: [String] = []) {
+            let q = tokens(query + " " + extra.joined(separator: " "))
+            pairs = Set(q.bigrams.compactMap { b -> UInt64? in
+                let v = Array(b.unicodeScalars.map(\.value))
+                return v.count == 2 ? UInt64(v[0]) << 32 | UInt64(v[1]) : nil
+            })
+            words = q.words.map { Array($0.unicodeScalars.map(\.value)) }.filter { !$0.isEmpty }
         }
-        // The window of `width` characters with the most marked characters.
+
+        public func highlight(_ text: String, width: Int = 60) -> String {
+            let chars = Array(text)
+            guard !chars.isEmpty else { return "" }
+            let folded = chars.map(foldedScalar)
+            var marked = [Bool](repeating: false, count: chars.count)
+            for i in 0..<folded.count {
+                if i + 1 < folded.count, pairs.contains(UInt64(folded[i]) << 32 | UInt64(folded[i + 1])) {
+                    marked[i] = true; marked[i + 1] = true
+                }
+                for word in words where i + word.count <= folded.count && folded[i] == word[0] && Array(folded[i..<(i + word.count)]) == word {
+                    for j in i..<(i + word.count) { marked[j] = true }
+                }
+            }
+            return passage(chars, marked: marked, width: width)
+        }
+    }
+
+    /// The window of `width` characters with the most marked characters, marks as <em></em>.
+    static func passage(_ chars: [Character], marked: [Bool], width: Int) -> String {
         var bestStart = 0, best = -1, current = 0
         let w = min(width, chars.count)
         for i in 0..<chars.count {

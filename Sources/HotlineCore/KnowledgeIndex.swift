@@ -180,7 +180,7 @@ public struct KnowledgeIndex: Sendable {
         let phrases = Self.trigrams(phrases)
         var ranked = top.map { item -> (Float, Int64) in
             guard !phrases.isEmpty else { return (item.0, item.1) }
-            let matched = Self.trigramKeys(slots[Int(item.2)].phrase).intersection(phrases).count
+            let matched = Self.trigramKeys(slots[Int(item.2)].phrase, keeping: phrases).count
             return (item.0 * (1 + parameters.phraseWeight * Float(matched) / Float(phrases.count)), item.1)
         }
         ranked.sort(by: Self.better)
@@ -192,8 +192,8 @@ public struct KnowledgeIndex: Sendable {
         texts.reduce(into: Set<UInt64>()) { $0.formUnion(trigramKeys(ChineseText.normalize($1).unicodeScalars.map(\.value))) }
     }
 
-    /// Every three consecutive Han scalars, packed 21 bits each.
-    static func trigramKeys(_ scalars: [UInt32]) -> Set<UInt64> {
+    /// Every three consecutive Han scalars, packed 21 bits each (only those in `keeping`, if given).
+    static func trigramKeys(_ scalars: [UInt32], keeping: Set<UInt64>? = nil) -> Set<UInt64> {
         var out = Set<UInt64>()
         var run = 0
         var key: UInt64 = 0
@@ -201,7 +201,7 @@ public struct KnowledgeIndex: Sendable {
             guard ChineseText.isHan(v) else { run = 0; continue }
             key = (key << 21 | UInt64(v)) & (1 << 63 - 1)
             run += 1
-            if run >= 3 { out.insert(key) }
+            if run >= 3, keeping?.contains(key) ?? true { out.insert(key) }
         }
         return out
     }

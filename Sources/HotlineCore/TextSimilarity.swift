@@ -41,15 +41,12 @@ public enum TextSimilarity {
 
     /// Sørensen–Dice coefficient over bigram sets, 0...1.
     public static func dice(_ a: Set<String>, _ b: Set<String>) -> Double {
-        if a.isEmpty && b.isEmpty { return 0 }
-        let common = a.intersection(b).count
-        return 2.0 * Double(common) / Double(a.count + b.count)
+        score(common: a.intersection(b).count, a: a.count, b: b.count).dice
     }
 
     /// Share of `a`'s bigrams also in `b` (containment): a short report contained in a longer one
     /// about the same place still scores high.
     public static func containment(_ a: Set<String>, in b: Set<String>) -> Double {
-        guard !a.isEmpty else { return 0 }
-        return Double(a.intersection(b).count) / Double(a.count)
+        score(common: a.intersection(b).count, a: a.count, b: b.count).aInB
     }
 }

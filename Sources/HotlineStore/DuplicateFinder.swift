@@ -28,11 +28,10 @@ extension TicketStore {
             }
         }
 
-        if let region = t.regionCode {
+        let mine = Self.fingerprint(title: t.title, content: t.content, address: t.caller?.address)
+        if let region = t.regionCode, !mine.isEmpty {
             // PostgreSQL counts the bigrams each recent open ticket of the region shares with this
             // one (stored fingerprints, intarray intersection); the score is computed here.
-            let mine = TextSimilarity.fingerprint(TextSimilarity.bigrams(Self.comparableText(title: t.title, content: t.content, address: t.caller?.address)))
-            guard !mine.isEmpty else { return Array(found.values.prefix(limit)) }
             let rows = try await db.client.query("""
                 SELECT id, number, status, received_at, title, category_code, common, size FROM (
                     SELECT id, number, status, received_at, title, category_code,
@@ -65,7 +64,8 @@ extension TicketStore {
             .prefix(limit).map { $0 }
     }
 
-    static func comparableText(title: String, content: String, address: String?) -> String {
-        [title, content, address ?? ""].joined(separator: " ")
+    /// What a ticket stores in `text_bigrams` and what the finder compares it with.
+    static func fingerprint(title: String, content: String, address: String?) -> [Int32] {
+        TextSimilarity.fingerprint(TextSimilarity.bigrams([title, content, address ?? ""].joined(separator: " ")))
     }
 }

@@ -14,11 +14,10 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
     private var index = KnowledgeIndex()
     private var synonyms = SynonymTable()
     private let sync: Sync
-    public let refreshInterval: Duration
     public let parameters: KnowledgeIndex.Parameters
+    public var refreshInterval: Duration { sync.interval }
 
     public init(refreshInterval: Duration = .seconds(1), parameters: KnowledgeIndex.Parameters = .init()) {
-        self.refreshInterval = refreshInterval
         self.parameters = parameters
         self.index = KnowledgeIndex(parameters: parameters)
         self.sync = Sync(interval: refreshInterval)
@@ -81,7 +80,7 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
             lock.writing {
                 for id in gone { index.remove(id: id) }
                 for d in docs { index.upsert(d) }
-                if synonyms != table { synonyms = table }
+                synonyms = table
             }
         }
         return xmin

@@ -188,6 +188,33 @@ public struct KnowledgeStore: Sendable {
 
     // MARK: search
 
+    /// hit@1 and hit@3 of search over caller-style queries and the entry code each should find;
+    /// `misses` lists the queries whose entry was not first, with what came instead.
+    public struct Relevance: Sendable {
+        public var queries = 0, hit1 = 0, hit3 = 0
+        public var misses: [(query: String, expected: String, got: [Hit])] = []
+        public var atOne: Double { queries == 0 ? 0 : Double(hit1) / Double(queries) }
+        public var atThree: Double { queries == 0 ? 0 : Double(hit3) / Double(queries) }
+    }
+
+    /// A relevance set: CSV with columns query,expected (the entry code).
+    public static func relevanceSet(csv: String) throws -> [(String, String)] {
+        let table = try CSVTable(text: csv, required: ["query", "expected"])
+        return table.rows.map { let v = table.values($0); return (v["query"]!, v["expected"]!) }
+    }
+
+    public func relevance(_ set: [(String, String)], now: Date = Date()) async throws -> Relevance {
+        var r = Relevance()
+        for (query, expected) in set {
+            let hits = try await search(query, limit: 3, now: now)
+            let codes = hits.map(\.entry.code)
+            r.queries += 1
+            if codes.first == expected { r.hit1 += 1 } else { r.misses.append((query, expected, hits)) }
+            if codes.contains(expected) { r.hit3 += 1 }
+        }
+        return r
+    }
+
     /// Loads or updates this process's search index now, if due.
     public func refreshIndex() async throws {
         try await db.knowledgeIndex.read(db) { _, _ in }
@@ -221,11 +248,11 @@ public struct KnowledgeStore: Sendable {
             let entry = try Self.entry(row)
             rows[Int64(entry.id)!] = entry
         }
+        let highlighter = ChineseText.Highlighter(query: text, extra: extra)
         return ranked.compactMap { r in
             guard let entry = rows[r.id] else { return nil }
             let source = entry.question.isEmpty ? entry.answer : entry.question + " " + entry.answer
-            return Hit(entry: entry, score: (r.score * 1000).rounded() / 1000,
-                       highlight: ChineseText.highlight(source, query: text, extra: extra))
+            return Hit(entry: entry, score: (r.score * 1000).rounded() / 1000, highlight: highlighter.highlight(source))
         }
     }
 }

@@ -99,7 +99,7 @@ public struct ReportStore: Sendable {
         for try await (id, code, name, parent, level, region, active, path) in try await db.client.query("""
             SELECT id, code, name, parent_id, level, region_code, active, path FROM units ORDER BY code
             """, logger: db.logger).decode((Int64, String, String, Int64?, String, String?, Bool, [Int64]).self) {
-            out.append((OrgUnit(id: String(id), code: code, name: name, parentId: parent.map(String.init), level: level, regionCode: region, active: active), path))
+            out.append((ReferenceStore.unit((id, code, name, parent, level, region, active)), path))
         }
         return out
     }

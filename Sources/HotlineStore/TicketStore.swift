@@ -85,8 +85,7 @@ public struct TicketStore: Sendable {
         let code = String(format: "%06d", Int.random(in: 0...999_999))
         let payload = Self.json(["hotline_number": intake.hotlineNumber, "channel": intake.channel.rawValue, "source": source.rawValue])
         let key = actor == nil ? nil : idempotencyKey
-        let fingerprint = TextSimilarity.fingerprint(TextSimilarity.bigrams(
-            Self.comparableText(title: intake.title, content: intake.content, address: intake.caller?.address)))
+        let fingerprint = Self.fingerprint(title: intake.title, content: intake.content, address: intake.caller?.address)
         do {
             // One statement, so one round trip and atomic by itself: the ticket, its `registered`
             // event and the idempotency key land together or not at all.

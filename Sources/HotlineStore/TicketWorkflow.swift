@@ -364,7 +364,7 @@ public struct TicketWorkflow: Sendable {
 
     func unitCovers(_ conn: PostgresConnection, principal: Principal, unitId: Int64) async throws -> Bool {
         guard let mine = principal.unitId else { return false }
-        for try await _ in try await conn.query("SELECT 1 FROM units WHERE id = \(unitId) AND path @> ARRAY[\(mine)]::bigint[]", logger: db.logger).decode(Int.self) {
+        for try await _ in try await conn.query(ReferenceStore.coverage(of: unitId, by: mine), logger: db.logger).decode(Int.self) {
             return true
         }
         return false

@@ -21,8 +21,7 @@ struct Relevance: AsyncParsableCommand {
     @Flag(help: "Print the queries whose entry is not first.") var misses = false
 
     func run() async throws {
-        let table = try CSVTable(text: try String(contentsOf: URL(fileURLWithPath: queries), encoding: .utf8), required: ["query", "expected"])
-        let set = table.rows.map { r in let v = table.values(r); return (v["query"]!, v["expected"]!) }
+        let set = try KnowledgeStore.relevanceSet(csv: try String(contentsOf: URL(fileURLWithPath: queries), encoding: .utf8))
         func list(_ s: String?, _ fallback: Double) throws -> [Double] {
             guard let s else { return [fallback] }
             return try s.split(separator: ",").map { guard let v = Double($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("not a number: \($0)") }; return v }
@@ -42,19 +41,13 @@ struct Relevance: AsyncParsableCommand {
         try await withDatabase(config) { db in
             for p in combinations {
                 let kb = KnowledgeStore(db: Database(client: db.client, logger: db.logger, knowledgeIndex: KnowledgeIndexCache(parameters: p)), zone: zone)
-                var hit1 = 0, hit3 = 0
-                for (query, expected) in set {
-                    let hits = try await kb.search(query, limit: 3)
-                    let codes = hits.map(\.entry.code)
-                    if codes.first == expected { hit1 += 1 } else if misses {
-                        print("  \(query) → want \(expected), got \(hits.map { "\($0.entry.code) \($0.entry.title) \($0.score)" })")
-                    }
-                    if codes.contains(expected) { hit3 += 1 }
+                let r = try await kb.relevance(set)
+                if misses {
+                    for m in r.misses { print("  \(m.query) → want \(m.expected), got \(m.got.map { "\($0.entry.code) \($0.entry.title) \($0.score)" })") }
                 }
-                let n = Double(set.count)
                 print(String(format: "weights %@ k1 %.2f b %.2f expansion %.2f phrase %.2f: %d queries, hit@1 = %.3f, hit@3 = %.3f",
-                             p.weights.map { String($0) }.joined(separator: ","), p.k1, p.b, Double(p.expansionWeight), Double(p.phraseWeight), set.count,
-                             Double(hit1) / n, Double(hit3) / n))
+                             p.weights.map { String($0) }.joined(separator: ","), p.k1, p.b, Double(p.expansionWeight), Double(p.phraseWeight), r.queries,
+                             r.atOne, r.atThree))
             }
         }
     }

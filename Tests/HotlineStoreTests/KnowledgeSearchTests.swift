@@ -7,8 +7,7 @@ import Testing
 @Suite struct KnowledgeSearchTests {
     static func relevanceSet() throws -> [(String, String)] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/kb-relevance.csv")
-        let table = try CSVTable(text: try String(contentsOf: url, encoding: .utf8), required: ["query", "expected"])
-        return table.rows.map { let v = table.values($0); return (v["query"]!, v["expected"]!) }
+        return try KnowledgeStore.relevanceSet(csv: try String(contentsOf: url, encoding: .utf8))
     }
 
     /// Caller-style queries over the sample KB plus the demo entries: hit@1 and hit@3.
@@ -17,27 +16,18 @@ import Testing
         #expect(set.count >= 60)
         try await TestDatabase.with { db in
             let kb = KnowledgeStore(db: db, zone: try ServiceClockZone())
-            var hit1 = 0, hit3 = 0
-            var misses: [String] = []
-            for (query, expected) in set {
-                let codes = try await kb.search(query, limit: 3).map(\.entry.code)
-                if codes.first == expected { hit1 += 1 }
-                if codes.contains(expected) { hit3 += 1 } else { misses.append("\(query) → \(codes) (want \(expected))") }
-            }
-            let at1 = Double(hit1) / Double(set.count), at3 = Double(hit3) / Double(set.count)
-            print("kb relevance: \(set.count) queries, hit@1 = \(String(format: "%.3f", at1)), hit@3 = \(String(format: "%.3f", at3))")
-            for m in misses { print("  miss: \(m)") }
-            #expect(at3 >= 0.9, "hit@3 \(at3): \(misses)")
+            let r = try await kb.relevance(set)
+            let outsideTop3 = r.misses.filter { m in !m.got.contains { $0.entry.code == m.expected } }
+                .map { "\($0.query) → \($0.got.map(\.entry.code)) (want \($0.expected))" }
+            print("kb relevance: \(r.queries) queries, hit@1 = \(String(format: "%.3f", r.atOne)), hit@3 = \(String(format: "%.3f", r.atThree))")
+            for m in outsideTop3 { print("  miss: \(m)") }
+            #expect(r.queries == set.count)
+            #expect(r.atThree >= 0.9, "hit@3 \(r.atThree): \(outsideTop3)")
             // The same set without the synonym table, to show what it contributes.
             try await db.client.query("DELETE FROM kb_synonyms", logger: db.logger)
             db.knowledgeIndex.invalidate()
-            var bare1 = 0, bare3 = 0
-            for (query, expected) in set {
-                let codes = try await kb.search(query, limit: 3).map(\.entry.code)
-                if codes.first == expected { bare1 += 1 }
-                if codes.contains(expected) { bare3 += 1 }
-            }
-            print("kb relevance without synonyms: hit@1 = \(String(format: "%.3f", Double(bare1) / Double(set.count))), hit@3 = \(String(format: "%.3f", Double(bare3) / Double(set.count)))")
+            let bare = try await kb.relevance(set)
+            print("kb relevance without synonyms: hit@1 = \(String(format: "%.3f", bare.atOne)), hit@3 = \(String(format: "%.3f", bare.atThree))")
         }
     }
 
