@@ -58,6 +58,8 @@ unix_socket_directories = '$SOCKDIR'
 max_connections = 300
 shared_buffers = 512MB
 shared_preload_libraries = 'pg_stat_statements'
+max_wal_size = 4GB
+checkpoint_timeout = 15min
 timezone = 'UTC'
 log_timezone = 'UTC'
 CONF

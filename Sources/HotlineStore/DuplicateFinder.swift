@@ -65,7 +65,7 @@ extension TicketStore {
     }
 
     /// What a ticket stores in `text_bigrams` and what the finder compares it with.
-    static func fingerprint(title: String, content: String, address: String?) -> [Int32] {
+    public static func fingerprint(title: String, content: String, address: String?) -> [Int32] {
         TextSimilarity.fingerprint(TextSimilarity.bigrams([title, content, address ?? ""].joined(separator: " ")))
     }
 }

@@ -6,73 +6,132 @@ import NIOCore
 import PostgresNIO
 
 extension Generate {
-    /// `hotline gen tickets`: a realistic history — N tickets over M months, 200 units in a tree,
-    /// every hotline and channel, a realistic mix of outcomes (direct answers, on-time and late
-    /// work, returns, extensions, reopenings, terminations, callbacks), Chinese text. Rows are
-    /// built here and loaded with COPY into a staging table, then spread into the real tables
-    /// with set-based INSERT … SELECT, in chunks so memory stays flat.
+    /// `hotline gen tickets`: a realistic history — N tickets spread evenly over M months up to
+    /// `--as-of`, 200 units in a tree, every hotline and channel, each ticket's life played
+    /// forward and cut at `--as-of` (HistorySimulator), Chinese text. Rows are rendered straight
+    /// into COPY text and streamed into the real tables, one transaction per chunk; the next
+    /// chunk is generated while the previous one loads.
     struct Tickets: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add N synthetic tickets over M months (with assignments, callbacks, events).")
+        static let configuration = CommandConfiguration(abstract: "Add N synthetic tickets over M months (with assignments, callbacks, escalations, events).")
         @Option(help: "How many tickets") var count: Int = 100_000
         @Option(help: "First month, like 2026-10") var month: String = "2026-10"
         @Option(help: "How many months") var months: Int = 1
         @Option(help: "Random seed") var seed: UInt64 = 42
-        @Option(help: "Tickets per COPY chunk") var chunk: Int = 200_000
+        @Option(help: "Tickets per COPY chunk") var chunk: Int = 50_000
+        @Option(help: "Where history ends (ISO 8601; default now): later arrivals are not generated, later steps have not happened")
+        var asOf: String?
+        @Flag(help: "Drop the secondary indexes and the foreign keys of the five tables for the load and rebuild them after (for a fresh benchmark database; no one else should write meanwhile)")
+        var deferIndexes = false
+
+        static let tables = ["tickets", "assignments", "callbacks", "escalations", "ticket_events"]
 
         func run() async throws {
-            guard let first = ReportStore.Month(month), (1...120).contains(months), count > 0 else {
-                throw ValidationError("--month like 2026-10, --months 1…120, --count > 0")
+            guard let first = ReportStore.Month(month), (1...120).contains(months), count > 0, (1_000...1_000_000).contains(chunk) else {
+                throw ValidationError("--month like 2026-10, --months 1…120, --count > 0, --chunk 1000…1000000")
             }
+            let cutoff = try asOf.map { s in
+                guard let d = Timestamp.parse(s) else { throw ValidationError("--as-of: an ISO 8601 instant with offset, like 2026-11-22T09:00:00+08:00") }
+                return d
+            } ?? Date()
             let config = try Config.fromEnvironment()
             let zone = try ServiceClockZone(identifier: config.timeZone)
             let vocabulary = try Vocabulary(seedDir: config.dbDirectory.appendingPathComponent("seed"))
-            let total = count, chunkSize = chunk, seedValue = seed, monthCount = months
+            let total = count, chunkSize = chunk, seedValue = seed, monthCount = months, deferring = deferIndexes
             let started = ContinuousClock.now
             try await withDatabase(config) { db in
+                let ddl = DeferredDDL(db: db)
+                try await ddl.restore()  // what an interrupted run left dropped
                 let units = try await ensureUnits(db)
-                let calendar = try await CalendarStore(db: db).load()
-                let calc = DeadlineCalculator(calendar: calendar, zone: zone)
-                let categories = try await ReferenceStore(db: db).listCodes(.categories).map(\.code)
-                let regions = try await ReferenceStore(db: db).listCodes(.regions).map(\.code)
-                let hotlines = try await ReferenceStore(db: db).listHotlines().filter { $0.mergeMode != "linked" }.map(\.number)
+                let calc = DeadlineCalculator(calendar: try await CalendarStore(db: db).load(), zone: zone)
+                guard let policy = try await PolicyStore(db: db).get("standard") else { throw ValidationError("no 'standard' SLA policy: run `hotline seed` first") }
+                let references = ReferenceStore(db: db)
                 let from = zone.startOfDay(first.first)
-                var end = first
-                for _ in 0..<monthCount { end = ReportStore.Month(end.next.description.prefix(7).description)! }
-                let to = zone.startOfDay(end.first)
-                var rng = SplitMix(seed: seedValue)
+                var end = first.first
+                for _ in 0..<monthCount { end = ReportStore.Month(String(end.description.prefix(7)))!.next }
+                let until = min(zone.startOfDay(end), cutoff)
+                guard until > from else { throw ValidationError("--as-of is before the first month") }
+                let simulator = HistorySimulator(
+                    units: units, categories: try await references.listCodes(.categories).map(\.code),
+                    regions: try await references.listCodes(.regions).map(\.code),
+                    hotlines: try await references.listHotlines().filter { $0.mergeMode != "linked" }.map(\.number),
+                    vocabulary: vocabulary, calc: calc, policy: policy, asOf: cutoff, fingerprintSince: cutoff.addingTimeInterval(-8 * 86400))
                 var perDay: [LocalDay: Int] = [:]
                 for try await (day, last) in try await db.client.query("SELECT day::text, last FROM ticket_number_counters", logger: db.logger).decode((String, Int32).self) {
                     if let d = LocalDay(iso: day) { perDay[d] = Int(last) }
                 }
-                let span = to.timeIntervalSince(from)
+                if deferring { try await ddl.drop(Self.tables) }
+
+                // Arrivals evenly spread (with jitter inside each slot), so ids follow time as in a live system.
+                let step = until.timeIntervalSince(from) / Double(total)
+                var rng = SplitMix(seed: seedValue)
+                var loading: Task<Void, Error>? = nil
                 var done = 0
                 while done < total {
                     let n = min(chunkSize, total - done)
-                    var lines: [String] = []
-                    lines.reserveCapacity(n)
-                    for _ in 0..<n {
-                        let received = from.addingTimeInterval(Double(rng.next() % UInt64(span)))
+                    let (ticketBase, assignmentBase) = try await reserveIds(db, tickets: n, assignments: 2 * n)
+                    var rows = HistoryChunk()
+                    var nextAssignment = assignmentBase
+                    for i in 0..<n {
+                        let slot = Double(done + i)
+                        let received = from.addingTimeInterval(((slot + Double(rng.next() % 1000) / 1000) * step).rounded(.down))
                         let day = zone.localDay(of: received)
                         perDay[day, default: 0] += 1
-                        let number = TicketNumber.make(day: day, sequence: perDay[day]!)
-                        lines.append(Row.random(&rng, number: number, received: received, units: units, categories: categories, regions: regions,
-                                                hotlines: hotlines, vocabulary: vocabulary, calc: calc).line)
+                        simulator.ticket(id: ticketBase + Int64(i), number: TicketNumber.make(day: day, sequence: perDay[day]!), received: received,
+                                         rng: &rng, nextAssignment: &nextAssignment, into: &rows)
                     }
-                    try await load(db, lines)
+                    try await loading?.value
+                    let chunkRows = rows
+                    loading = Task { try await load(db, chunkRows) }
                     done += n
-                    print("loaded \(done) / \(total) tickets (\(ContinuousClock.now - started))")
+                    print("generated \(done) / \(total) tickets (\(ContinuousClock.now - started))")
                 }
-                for (day, last) in perDay {
-                    try await db.client.query("""
-                        INSERT INTO ticket_number_counters (day, last) VALUES (\(day.description)::date, \(last))
-                        ON CONFLICT (day) DO UPDATE SET last = GREATEST(ticket_number_counters.last, EXCLUDED.last)
-                        """, logger: db.logger)
+                try await loading?.value
+                let days = perDay.keys.map(\.description), lasts = perDay.keys.map { Int32(perDay[$0]!) }
+                try await db.client.query("""
+                    INSERT INTO ticket_number_counters (day, last) SELECT d::date, l FROM unnest(\(days)::text[], \(lasts)::int4[]) AS x(d, l)
+                    ON CONFLICT (day) DO UPDATE SET last = GREATEST(ticket_number_counters.last, EXCLUDED.last)
+                    """, logger: db.logger)
+                print("loaded (\(ContinuousClock.now - started))")
+                if deferring {
+                    try await ddl.restore()
+                    print("indexes and foreign keys rebuilt (\(ContinuousClock.now - started))")
                 }
-                for table in ["tickets", "assignments", "callbacks", "ticket_events"] {
-                    try await db.client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: db.logger)
+                for table in Self.tables {
+                    try await db.client.query(PostgresQuery(unsafeSQL: "VACUUM (ANALYZE) \(table)"), logger: db.logger)
                 }
             }
             print("generated \(total) tickets in \(ContinuousClock.now - started)")
+        }
+
+        /// Takes consecutive ids from the tickets' and assignments' identity sequences in one step
+        /// (setval past nextval), so concurrent writers get ids above the block. Unused assignment
+        /// ids are left as a gap, as sequences do anyway.
+        func reserveIds(_ db: Database, tickets: Int, assignments: Int) async throws -> (Int64, Int64) {
+            let rows = try await db.client.query("""
+                SELECT setval(t, nextval(t) + \(tickets - 1)) - \(tickets - 1), setval(a, nextval(a) + \(assignments - 1)) - \(assignments - 1)
+                FROM (SELECT pg_get_serial_sequence('tickets', 'id')::regclass AS t, pg_get_serial_sequence('assignments', 'id')::regclass AS a) s
+                """, logger: db.logger)
+            for try await ids in rows.decode((Int64, Int64).self) { return ids }
+            throw ValidationError("could not reserve ids")
+        }
+
+        func load(_ db: Database, _ rows: HistoryChunk) async throws {
+            try await db.client.withConnection { conn in
+                try await conn.query("BEGIN", logger: db.logger)
+                try await conn.query("SET LOCAL synchronous_commit = off", logger: db.logger)
+                for (table, columns, text) in [("tickets", HistoryChunk.ticketColumns, rows.tickets), ("assignments", HistoryChunk.assignmentColumns, rows.assignments),
+                                               ("callbacks", HistoryChunk.callbackColumns, rows.callbacks), ("escalations", HistoryChunk.escalationColumns, rows.escalations),
+                                               ("ticket_events", HistoryChunk.eventColumns, rows.events)] where text.rows > 0 {
+                    let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                    try await conn.copyFrom(table: table, columns: names, logger: db.logger) { writer in
+                        var buffer = text.buffer
+                        while let slice = buffer.readSlice(length: min(buffer.readableBytes, 1 << 20)), slice.readableBytes > 0 {
+                            try await writer.write(slice)
+                        }
+                    }
+                }
+                try await conn.query("COMMIT", logger: db.logger)
+            }
         }
 
         /// 200 units: the demo city's, plus districts with departments and streets up to 200.
@@ -98,123 +157,84 @@ extension Generate {
             }
             return existing.filter { $0.level != "city" && $0.code != "HOTLINE" }.compactMap { Int64($0.id) }
         }
+    }
+}
 
-        func load(_ db: Database, _ lines: [String]) async throws {
-            try await db.client.withConnection { conn in
-                try await conn.query("BEGIN", logger: db.logger)
-                try await conn.query("""
-                    CREATE TEMP TABLE gen_tickets (number text, hotline text, channel text, received_at timestamptz, nature text,
-                        category text, region text, title text, content text, status text, answered boolean, unit bigint,
-                        returned_unit bigint, dispatched_at timestamptz, response_deadline timestamptz, response_met timestamptz,
-                        close_deadline timestamptz, close_met timestamptz, ext integer, reopen integer, cb_at timestamptz,
-                        cb_reached boolean, cb_satisfaction text, cb_resolved boolean, closed_reason text) ON COMMIT DROP
-                    """, logger: db.logger)
-                try await copyLines(conn, table: "gen_tickets", lines, logger: db.logger)
-                try await conn.query("""
-                    INSERT INTO tickets (number, query_code, hotline_number, channel, intake_hash, received_at, created_at, updated_at, source,
-                        nature, category_code, region_code, title, content, status, sla_policy, outcome, closed_reason, closed_at, reopen_count)
-                    SELECT number, lpad((abs(hashtext(number)) % 1000000)::text, 6, '0'), hotline, channel, '\\x00', received_at, received_at,
-                        COALESCE(cb_at, close_met, dispatched_at, received_at), 'import', nature, category, region, title, content, status,
-                        CASE WHEN unit IS NOT NULL THEN 'standard' END,
-                        CASE WHEN answered THEN jsonb_build_object('answer', '按政策答复') END,
-                        closed_reason, CASE WHEN status IN ('closed','terminated','answered') THEN COALESCE(cb_at, close_met, received_at) END,
-                        COALESCE(reopen, 0)
-                    FROM gen_tickets
-                    """, logger: db.logger)
-                // Returned first assignments, then the (current) lead assignments, then callbacks and events.
-                try await conn.query("""
-                    INSERT INTO assignments (ticket_id, unit_id, role, dispatched_at, ended_at, status, sla_policy, response_deadline,
-                        close_unit, close_deadline)
-                    SELECT t.id, g.returned_unit, 'lead', g.dispatched_at - interval '1 hour', g.dispatched_at, 'returned', 'standard',
-                        g.response_deadline, 'working_days', g.close_deadline
-                    FROM gen_tickets g JOIN tickets t ON t.number = g.number WHERE g.returned_unit IS NOT NULL
-                    """, logger: db.logger)
-                try await conn.query("""
-                    INSERT INTO assignments (ticket_id, unit_id, role, dispatched_at, ended_at, status, sla_policy, response_deadline,
-                        response_met_at, close_unit, close_deadline, close_met_at, extension_days, reopen_count, callback_met_at)
-                    SELECT t.id, g.unit, 'lead', g.dispatched_at,
-                        CASE WHEN g.status IN ('closed','terminated') THEN COALESCE(g.cb_at, g.close_met, g.dispatched_at) END,
-                        CASE WHEN g.status IN ('closed','terminated') THEN 'ended' ELSE 'active' END, 'standard',
-                        g.response_deadline, g.response_met, 'working_days', g.close_deadline, g.close_met, COALESCE(g.ext, 0), COALESCE(g.reopen, 0),
-                        CASE WHEN g.status = 'closed' THEN g.cb_at END
-                    FROM gen_tickets g JOIN tickets t ON t.number = g.number WHERE g.unit IS NOT NULL
-                    """, logger: db.logger)
-                try await conn.query("""
-                    INSERT INTO callbacks (ticket_id, assignment_id, at, reached, satisfaction, resolved)
-                    SELECT t.id, a.id, g.cb_at, g.cb_reached, CASE WHEN g.cb_reached THEN g.cb_satisfaction END,
-                        CASE WHEN g.cb_reached THEN g.cb_resolved END
-                    FROM gen_tickets g JOIN tickets t ON t.number = g.number
-                    JOIN assignments a ON a.ticket_id = t.id AND a.role = 'lead' AND a.status <> 'returned'
-                    WHERE g.cb_at IS NOT NULL
-                    """, logger: db.logger)
-                try await conn.query("""
-                    INSERT INTO ticket_events (ticket_id, at, kind, from_status, to_status, payload)
-                    SELECT t.id, g.received_at, 'registered', NULL, 'registered', '{"source":"gen"}'::jsonb
-                    FROM gen_tickets g JOIN tickets t ON t.number = g.number
-                    UNION ALL
-                    SELECT t.id, g.dispatched_at, 'dispatch', 'registered', 'dispatched', jsonb_build_object('lead_unit_id', g.unit::text)
-                    FROM gen_tickets g JOIN tickets t ON t.number = g.number WHERE g.unit IS NOT NULL
-                    """, logger: db.logger)
-                try await conn.query("COMMIT", logger: db.logger)
+/// Secondary indexes and foreign keys set aside for a bulk load, as pg_restore does: their
+/// definitions are saved in a table (in the same transaction that drops them) and rebuilt from
+/// it, so an interrupted run is completed by the next one.
+struct DeferredDDL {
+    let db: Database
+
+    func drop(_ tables: [String]) async throws {
+        try await db.transaction { conn in
+            try await conn.query("CREATE TABLE IF NOT EXISTS gen_deferred_ddl (seq serial PRIMARY KEY, phase int NOT NULL, restore text NOT NULL)", logger: db.logger)
+            // Phase 1: indexes, built side by side (CREATE INDEX takes a SHARE lock, so two can run on
+            // one table); unique constraints get their index here too. Phase 2 attaches those
+            // indexes to their constraints; phase 3 adds the foreign keys back (each one validation scan).
+            let rows = try await conn.query("""
+                SELECT 1, pg_get_indexdef(i.indexrelid), format('DROP INDEX %s', i.indexrelid::regclass::text)
+                FROM pg_index i
+                WHERE i.indrelid = ANY(\(tables)::regclass[]) AND NOT i.indisprimary
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p','u','x'))
+                UNION ALL
+                SELECT 1, pg_get_indexdef(c.conindid), NULL FROM pg_constraint c
+                WHERE c.conrelid = ANY(\(tables)::regclass[]) AND c.contype = 'u'
+                UNION ALL
+                SELECT CASE c.contype WHEN 'u' THEN 2 ELSE 3 END,
+                       CASE c.contype WHEN 'u' THEN format('ALTER TABLE %s ADD CONSTRAINT %I UNIQUE USING INDEX %I', c.conrelid::regclass::text, c.conname, c.conindid::regclass::text)
+                       ELSE format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)) END,
+                       format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass::text, c.conname)
+                FROM pg_constraint c
+                WHERE c.conrelid = ANY(\(tables)::regclass[]) AND c.contype IN ('u','f')
+                ORDER BY 1 DESC
+                """, logger: db.logger)
+            var steps: [(Int32, String, String?)] = []
+            for try await step in rows.decode((Int32, String, String?).self) { steps.append(step) }
+            for (phase, restore, dropSQL) in steps {
+                try await conn.query("INSERT INTO gen_deferred_ddl (phase, restore) VALUES (\(phase), \(restore))", logger: db.logger)
+                if let dropSQL { try await conn.query(PostgresQuery(unsafeSQL: dropSQL), logger: db.logger) }
             }
+            print("set aside \(steps.count) indexes and constraints for the load")
         }
     }
 
-    /// One generated ticket as a COPY line of gen_tickets.
-    struct Row {
-        var line: String
-
-        static func random(_ rng: inout SplitMix, number: String, received: Date, units: [Int64], categories: [String], regions: [String],
-                           hotlines: [String], vocabulary: Vocabulary, calc: DeadlineCalculator) -> Row {
-            func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
-            func chance(_ p: Double) -> Bool { Double(rng.next() % 10_000) / 10_000 < p }
-            func minutes(_ lo: Int, _ hi: Int) -> TimeInterval { Double(lo + Int(rng.next() % UInt64(hi - lo + 1))) * 60 }
-            let hotline = chance(0.6) ? "12345" : pick(hotlines)
-            let channel = chance(0.7) ? "phone" : pick(["wechat", "app", "web", "email", "sms", "transfer_110", "upper_platform", "grid", "letter"])
-            let nature = pick(["consult", "consult", "help", "complaint", "complaint", "report", "suggestion", "praise", "other"])
-            let title = vocabulary.phrase(&rng, words: 3...6)
-            let content = vocabulary.phrase(&rng, words: 15...40) + "。"
-            var f: [String?] = [number, hotline, channel, iso(received), nature, pick(categories), pick(regions), title, content]
-            let roll = Double(rng.next() % 10_000) / 10_000
-            if roll < 0.10 {  // answered directly on the call, or refused / transferred
-                let status = roll < 0.08 ? "answered" : (roll < 0.09 ? "rejected" : "transferred")
-                f += [status, status == "answered" ? "t" : "f"] + Array(repeating: nil, count: 14)
-                return Row(line: f.map { $0.map(copyEscape) ?? "\\N" }.joined(separator: "\t") + "\n")
-            }
-            let dispatched = received.addingTimeInterval(minutes(5, 180))
-            let unit = pick(units)
-            let returned: Int64? = chance(0.03) ? pick(units.filter { $0 != unit }) : nil
-            let responseDeadline = calc.deadline(from: dispatched, ClockLength(1, .workingDays))
-            var closeDeadline = calc.deadline(from: dispatched, ClockLength(5, .workingDays))
-            let ext = chance(0.05) ? 1 + Int(rng.next() % 5) : 0
-            if ext > 0 { closeDeadline = calc.extend(closeDeadline, workingDays: ext, naturalTime: false) }
-            let responseMet: Date? = chance(0.95) ? dispatched.addingTimeInterval(chance(0.9) ? minutes(10, 600) : minutes(1500, 4000)) : nil
-            let stage = Double(rng.next() % 10_000) / 10_000
-            var status = "closed", closeMet: Date? = nil, cbAt: Date? = nil, reached = false, reopen = 0
-            var satisfaction = "satisfied", resolved = true, closedReason: String? = "callback"
-            if responseMet == nil { status = "dispatched"; closedReason = nil }
-            else if stage < 0.06 { status = "accepted"; closedReason = nil }
-            else if stage < 0.07 { status = "terminated"; closedReason = nil }
-            else {
-                closeMet = responseMet!.addingTimeInterval(chance(0.85) ? minutes(60, 4 * 1440) : minutes(7 * 1440, 12 * 1440))
-                if stage < 0.10 { status = "replied"; closedReason = nil }
-                else if stage < 0.14 { status = "awaiting_callback"; closedReason = nil }
-                else {
-                    cbAt = closeMet!.addingTimeInterval(minutes(120, 1440))
-                    reached = chance(0.92)
-                    if !reached { closedReason = "unreachable" }
-                    let s = Double(rng.next() % 100)
-                    satisfaction = s < 80 ? "satisfied" : (s < 92 ? "basically_satisfied" : "unsatisfied")
-                    resolved = chance(0.86)
-                    if reached && satisfaction == "unsatisfied" && chance(0.3) { reopen = 1 }
+    /// Rebuilds what `drop` set aside: two connections take statements from one queue (two cores
+    /// here), GIN indexes and the biggest tables first; each row is deleted with its statement's success.
+    func restore() async throws {
+        var pending: [(Int32, Int32, String)] = []
+        let exists = try await db.client.query("SELECT to_regclass('gen_deferred_ddl') IS NOT NULL", logger: db.logger).decode(Bool.self)
+        for try await e in exists where !e { return }
+        for try await row in try await db.client.query("""
+            SELECT seq, phase, restore FROM gen_deferred_ddl
+            ORDER BY phase, restore LIKE '% USING gin %' DESC,
+                     pg_total_relation_size(substring(restore FROM ' ON (?:ONLY )?([a-z_.]+) ')::regclass) DESC NULLS LAST, seq
+            """, logger: db.logger).decode((Int32, Int32, String).self) { pending.append(row) }
+        for phase in Set(pending.map(\.1)).sorted() {
+            let queue = StatementQueue(pending.filter { $0.1 == phase }.map { ($0.0, $0.2) })
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await db.client.withConnection { conn in
+                            try await conn.query("SET maintenance_work_mem = '1GB'", logger: db.logger)
+                            while let (seq, sql) = await queue.next() {
+                                let started = ContinuousClock.now
+                                try await conn.query(PostgresQuery(unsafeSQL: sql), logger: db.logger)
+                                try await conn.query("DELETE FROM gen_deferred_ddl WHERE seq = \(seq)", logger: db.logger)
+                                print("  \(ContinuousClock.now - started): \(sql.prefix(110))")
+                            }
+                        }
+                    }
                 }
+                try await group.waitForAll()
             }
-            f += [status, "f", String(unit), returned.map(String.init), iso(dispatched), iso(responseDeadline), responseMet.map(iso),
-                  iso(closeDeadline), closeMet.map(iso), String(ext), String(reopen), cbAt.map(iso), cbAt == nil ? nil : (reached ? "t" : "f"),
-                  cbAt == nil ? nil : satisfaction, cbAt == nil ? nil : (resolved ? "t" : "f"), closedReason]
-            return Row(line: f.map { $0.map(copyEscape) ?? "\\N" }.joined(separator: "\t") + "\n")
         }
-
-        static func iso(_ d: Date) -> String { Timestamp.format(d, in: TimeZone(identifier: "UTC")!) }
+        try await db.client.query("DROP TABLE gen_deferred_ddl", logger: db.logger)
     }
+}
+
+actor StatementQueue {
+    private var items: [(Int32, String)]
+    init(_ items: [(Int32, String)]) { self.items = items.reversed() }
+    func next() -> (Int32, String)? { items.popLast() }
 }
