@@ -27,9 +27,10 @@ struct TicketRoutes {
                     s.intakeCounter.created(hotline: intake.hotlineNumber, source: "api")
                     ctx.logger.info("ticket registered", metadata: ["ticket_id": "\(result.ticket.id)", "hotline": "\(intake.hotlineNumber)"])
                 }
-                let duplicates = try await s.tickets.duplicateCandidates(for: result.ticket)
-                let suggestions = try await s.knowledge.search(result.ticket.title + " " + result.ticket.content, limit: 3, now: s.clock.now())
-                let view = IntakeView(ticket: result.ticket, duplicateCandidates: duplicates, kbSuggestions: suggestions.map(KBSuggestion.init))
+                // Independent reads, side by side: the duplicate shortlist and the knowledge-base suggestions.
+                async let duplicates = s.tickets.duplicateCandidates(for: result.ticket, fingerprint: result.fingerprint)
+                async let suggestions = s.knowledge.search(result.ticket.title + " " + result.ticket.content, limit: 3, now: s.clock.now())
+                let view = IntakeView(ticket: result.ticket, duplicateCandidates: try await duplicates, kbSuggestions: try await suggestions.map(KBSuggestion.init))
                 // A replay answers like the original (201) and says it is one.
                 return try json(view, status: .created,
                                 headers: result.created ? [.location: "/v1/tickets/\(result.ticket.id)"]

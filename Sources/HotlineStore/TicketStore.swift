@@ -19,6 +19,8 @@ public struct TicketStore: Sendable {
         public var ticket: Ticket
         /// false when an earlier identical request (same Idempotency-Key or same external id) is replayed
         public var created: Bool
+        /// The text's bigram fingerprint as stored (nil on a replay): the duplicate finder's input.
+        public var fingerprint: [Int32]? = nil
     }
 
     static let columns = """
@@ -72,12 +74,14 @@ public struct TicketStore: Sendable {
     /// Registers a ticket (受理) exactly once. A retry with the same Idempotency-Key, or the same
     /// hotline + external id, and the same content returns the original ticket; the same key with
     /// different content is a conflict.
+    ///
+    /// Two round trips on the way that matters (a new ticket): the day's number, then one
+    /// statement that checks the references, inserts the ticket, its `registered` event and the
+    /// idempotency key. A replay is found by the unique key it collides with (the statement then
+    /// writes nothing) rather than by a lookup before every insert; a refused or replayed request
+    /// leaves a gap in the day's numbers, never a duplicate.
     public func create(_ intake: TicketIntake, actor: Principal?, idempotencyKey: String?, source: Source, now: Date = Date()) async throws -> CreateResult {
         let hash = Self.requestHash(intake)
-        if let replay = try await replay(intake, hash: hash, actor: actor, idempotencyKey: idempotencyKey) {
-            return replay
-        }
-        try await checkReferences(intake)
         let receivedAt = intake.receivedAt ?? now
         let day = zone.localDay(of: receivedAt)
         let seq = try await allocateSequence(day: day)
@@ -88,17 +92,22 @@ public struct TicketStore: Sendable {
         let fingerprint = Self.fingerprint(title: intake.title, content: intake.content, address: intake.caller?.address)
         do {
             // One statement, so one round trip and atomic by itself: the ticket, its `registered`
-            // event and the idempotency key land together or not at all.
+            // event and the idempotency key land together or not at all, and only if the hotline
+            // is active and the category, region and policy exist.
             let rows = try await db.client.query("""
                 WITH t AS (
                     INSERT INTO tickets (number, query_code, hotline_number, channel, external_id, intake_hash, received_at,
                         created_by, source, caller_name, caller_phone, caller_address, confidential, anonymous, enterprise,
                         nature, category_code, region_code, title, content, sla_policy, text_bigrams)
-                    VALUES (\(number), \(code), \(intake.hotlineNumber), \(intake.channel.rawValue), \(intake.externalId), \(hash),
+                    SELECT \(number), \(code), \(intake.hotlineNumber), \(intake.channel.rawValue), \(intake.externalId), \(hash),
                         \(receivedAt), \(actor?.userId), \(source.rawValue), \(intake.caller?.name), \(intake.caller?.phone),
                         \(intake.caller?.address), \(intake.confidential), \(intake.anonymous), \(intake.enterprise),
                         \(intake.nature.rawValue), \(intake.categoryCode), \(intake.regionCode), \(intake.title), \(intake.content),
-                        \(intake.slaPolicy), \(fingerprint))
+                        \(intake.slaPolicy), \(fingerprint)
+                    WHERE EXISTS (SELECT 1 FROM hotlines WHERE number = \(intake.hotlineNumber) AND active)
+                      AND (\(intake.categoryCode)::text IS NULL OR EXISTS (SELECT 1 FROM categories WHERE code = \(intake.categoryCode)))
+                      AND (\(intake.regionCode)::text IS NULL OR EXISTS (SELECT 1 FROM regions WHERE code = \(intake.regionCode)))
+                      AND (\(intake.slaPolicy)::text IS NULL OR EXISTS (SELECT 1 FROM sla_policies WHERE code = \(intake.slaPolicy)))
                     RETURNING *),
                 e AS (
                     INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, kind, from_status, to_status, payload)
@@ -110,13 +119,20 @@ public struct TicketStore: Sendable {
                 """, logger: db.logger)
             var created: Ticket? = nil
             for try await row in rows { created = try Self.ticket(row) }
-            guard let ticket = created else { throw StoreError.conflict("ticket insert returned nothing") }
-            return CreateResult(ticket: ticket, created: true)
+            if let ticket = created { return CreateResult(ticket: ticket, created: true, fingerprint: fingerprint) }
         } catch let e where SQLFailure(e)?.isUniqueViolation == true {
-            // A concurrent identical request won the race: answer with its ticket.
+            // A retry, or a concurrent identical request that won the race: answer with its ticket.
             if let replay = try await replay(intake, hash: hash, actor: actor, idempotencyKey: idempotencyKey) { return replay }
             throw e
+        } catch let e where SQLFailure(e)?.isForeignKeyViolation == true {
+            // A reference removed between the check and the insert: reported below.
+            db.logger.debug("intake refused by a foreign key", metadata: ["sqlstate": "\(SQLFailure(e)?.sqlState ?? "")"])
         }
+        // Nothing was written: a replay of a request whose references have changed since, or a
+        // reference that is missing or inactive (every one of them is reported).
+        if let replay = try await replay(intake, hash: hash, actor: actor, idempotencyKey: idempotencyKey) { return replay }
+        try await checkReferences(intake)
+        throw StoreError.conflict("the hotline, category, region or SLA policy changed during intake; retry")
     }
 
     private func replay(_ intake: TicketIntake, hash: Data, actor: Principal?, idempotencyKey: String?) async throws -> CreateResult? {

@@ -138,6 +138,24 @@ func validTicket(_ extra: [String: Any] = [:]) -> [String: Any] {
         }
     }
 
+    @Test func retryAfterHotlineDeactivationReplaysButNewIntakeIsRefused() async throws {
+        try await TestApp.with { app in
+            let agent = try await app.token(.agent)
+            let body = validTicket(["hotline_number": "12315"])
+            let first = try await app.request(.post, "/v1/tickets", token: agent, json: body, headers: [idemKey: "call-12315-1"])
+            #expect(first.status == .created)
+            try await app.services.db.client.query("UPDATE hotlines SET active = false WHERE number = '12315'", logger: app.services.db.logger)
+            // The retry of an acknowledged request still gets its ticket …
+            let again = try await app.request(.post, "/v1/tickets", token: agent, json: body, headers: [idemKey: "call-12315-1"])
+            #expect(again.status == .created && again.json["id"] as? String == first.json["id"] as? String)
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            // … a new one on the inactive line is refused by field, and nothing is written.
+            let fresh = try await app.request(.post, "/v1/tickets", token: agent, json: body, headers: [idemKey: "call-12315-2"])
+            #expect(fresh.status == .badRequest && fresh.fieldErrors == ["hotline_number"])
+            #expect(try await app.request(.get, "/v1/tickets", token: agent).items.count == 1)
+        }
+    }
+
     @Test func externalIdDeduplicatesPerHotline() async throws {
         try await TestApp.with { app in
             let agent = try await app.token(.agent)
