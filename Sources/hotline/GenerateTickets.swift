@@ -26,8 +26,8 @@ extension Generate {
         static let tables = ["tickets", "assignments", "callbacks", "escalations", "ticket_events"]
 
         func run() async throws {
-            guard let first = ReportStore.Month(month), (1...120).contains(months), count > 0, (1_000...1_000_000).contains(chunk) else {
-                throw ValidationError("--month like 2026-10, --months 1…120, --count > 0, --chunk 1000…1000000")
+            guard let first = ReportStore.Month(month), (1...120).contains(months), count >= 0, (1_000...1_000_000).contains(chunk) else {
+                throw ValidationError("--month like 2026-10, --months 1…120, --count ≥ 0 (0: only finish an interrupted run), --chunk 1000…1000000")
             }
             let cutoff = try asOf.map { s in
                 guard let d = Timestamp.parse(s) else { throw ValidationError("--as-of: an ISO 8601 instant with offset, like 2026-11-22T09:00:00+08:00") }
@@ -41,6 +41,7 @@ extension Generate {
             try await withDatabase(config) { db in
                 let ddl = DeferredDDL(db: db)
                 try await ddl.restore()  // what an interrupted run left dropped
+                guard total > 0 else { return try await vacuumAnalyze(db) }
                 let units = try await ensureUnits(db)
                 let calc = DeadlineCalculator(calendar: try await CalendarStore(db: db).load(), zone: zone)
                 guard let policy = try await PolicyStore(db: db).get("standard") else { throw ValidationError("no 'standard' SLA policy: run `hotline seed` first") }
@@ -96,11 +97,18 @@ extension Generate {
                     try await ddl.restore()
                     print("indexes and foreign keys rebuilt (\(ContinuousClock.now - started))")
                 }
-                for table in Self.tables {
-                    try await db.client.query(PostgresQuery(unsafeSQL: "VACUUM (ANALYZE) \(table)"), logger: db.logger)
-                }
+                try await vacuumAnalyze(db)
             }
             print("generated \(total) tickets in \(ContinuousClock.now - started)")
+        }
+
+        /// Visibility map and statistics, as autovacuum would leave them on a live system.
+        func vacuumAnalyze(_ db: Database) async throws {
+            let started = ContinuousClock.now
+            for table in Self.tables {
+                try await db.client.query(PostgresQuery(unsafeSQL: "VACUUM (ANALYZE) \(table)"), logger: db.logger)
+            }
+            print("vacuumed and analysed (\(ContinuousClock.now - started))")
         }
 
         /// Takes consecutive ids from the tickets' and assignments' identity sequences in one step
