@@ -56,35 +56,44 @@ extension TicketStore {
     public func list(_ f: TicketFilter, for principal: Principal) async throws -> (items: [Ticket], next: TicketCursor?) {
         let cursorAt: Date? = f.cursor.map { Date(timeIntervalSince1970: Double($0.receivedAtMicros) / 1_000_000) }
         let cursorId = f.cursor?.id
-        let scopeUnit: Int64? = principal.role == .handler ? (principal.unitId ?? -1) : nil
-        let pattern = f.text.map { "%" + Self.escapeLike($0) + "%" }
-        let fetch = f.limit + 1
-        let rows = try await db.client.query("""
-            SELECT \(unescaped: Self.columns) FROM tickets t
-            WHERE (\(f.statuses)::text[] IS NULL OR t.status = ANY(\(f.statuses)::text[]))
-              AND (\(f.hotlineNumber)::text IS NULL OR t.hotline_number = \(f.hotlineNumber))
-              AND (\(f.channel)::text IS NULL OR t.channel = \(f.channel))
-              AND (\(f.nature)::text IS NULL OR t.nature = \(f.nature))
-              AND (\(f.categoryCode)::text IS NULL OR t.category_code = \(f.categoryCode))
-              AND (\(f.regionCode)::text IS NULL OR t.region_code = \(f.regionCode))
-              AND (\(f.receivedFrom)::timestamptz IS NULL OR t.received_at >= \(f.receivedFrom))
-              AND (\(f.receivedTo)::timestamptz IS NULL OR t.received_at < \(f.receivedTo))
-              AND (\(pattern)::text IS NULL OR (t.title || ' ' || t.content) ILIKE \(pattern))
-              AND (\(f.unitId)::bigint IS NULL OR EXISTS (
-                    SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.unit_id = \(f.unitId)))
-              AND (\(f.activeUnitId)::bigint IS NULL OR EXISTS (
-                    SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.unit_id = \(f.activeUnitId) AND a.status = 'active'))
-              AND (NOT \(f.overdue) OR EXISTS (
-                    SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.role = 'lead' AND a.status = 'active'
-                      AND ((a.response_met_at IS NULL AND a.response_deadline < \(f.now))
-                        OR (a.close_met_at IS NULL AND a.close_deadline < \(f.now)))))
-              AND (\(scopeUnit)::bigint IS NULL OR EXISTS (
-                    SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id
-                    WHERE a.ticket_id = t.id AND u.path @> ARRAY[\(scopeUnit)]::bigint[]))
-              AND (\(cursorAt)::timestamptz IS NULL OR (t.received_at, t.id) < (\(cursorAt), \(cursorId)))
-            ORDER BY t.received_at DESC, t.id DESC
-            LIMIT \(fetch)
-            """, logger: db.logger)
+        var scopeUnit: Int64? = principal.role == .handler ? (principal.unitId ?? -1) : nil
+        if scopeUnit != nil, let unit = f.activeUnitId {
+            // An inbox: a ticket actively with a unit inside the handler's subtree is visible by
+            // that very assignment, so the scope test over the subtree's whole history (tens of
+            // thousands of assignments at national scale) is not needed — only this one check.
+            guard try await ReferenceStore(db: db).unit(unit, isWithin: principal) else { return ([], nil) }
+            scopeUnit = nil
+        }
+        // Only the filters that are set go into the statement: `$n IS NULL OR EXISTS (…)` keeps an
+        // EXISTS from becoming a join (the planner pulls sublinks up before it folds constants),
+        // which at 10 M tickets turned a unit's 500-ticket inbox into a walk over 255 k tickets.
+        var q = StatementBuilder()
+        q.trusted("SELECT " + Self.columns + " FROM tickets t WHERE true")
+        if let v = f.statuses { q.sql(" AND t.status = ANY("); q.value(v); q.sql("::text[])") }
+        if let v = f.hotlineNumber { q.sql(" AND t.hotline_number = "); q.value(v) }
+        if let v = f.channel { q.sql(" AND t.channel = "); q.value(v) }
+        if let v = f.nature { q.sql(" AND t.nature = "); q.value(v) }
+        if let v = f.categoryCode { q.sql(" AND t.category_code = "); q.value(v) }
+        if let v = f.regionCode { q.sql(" AND t.region_code = "); q.value(v) }
+        if let v = f.receivedFrom { q.sql(" AND t.received_at >= "); q.value(v) }
+        if let v = f.receivedTo { q.sql(" AND t.received_at < "); q.value(v) }
+        if let v = f.text { q.sql(" AND (t.title || ' ' || t.content) ILIKE "); q.value("%" + Self.escapeLike(v) + "%") }
+        if let v = f.unitId { q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.unit_id = "); q.value(v); q.sql(")") }
+        if let v = f.activeUnitId {
+            q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.status = 'active' AND a.unit_id = "); q.value(v); q.sql(")")
+        }
+        if f.overdue {
+            q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.role = 'lead' AND a.status = 'active'")
+            q.sql(" AND ((a.response_met_at IS NULL AND a.response_deadline < "); q.value(f.now)
+            q.sql(") OR (a.close_met_at IS NULL AND a.close_deadline < "); q.value(f.now); q.sql(")))")
+        }
+        if let v = scopeUnit {
+            q.sql(" AND EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = t.id AND u.path @> ARRAY[")
+            q.value(v); q.sql("]::bigint[])")
+        }
+        if let at = cursorAt, let id = cursorId { q.sql(" AND (t.received_at, t.id) < ("); q.value(at); q.sql(", "); q.value(id); q.sql(")") }
+        q.sql(" ORDER BY t.received_at DESC, t.id DESC LIMIT "); q.value(f.limit + 1)
+        let rows = try await db.client.query(q.query, logger: db.logger)
         var items: [Ticket] = []
         for try await row in rows { items.append(try Self.ticket(row)) }
         var next: TicketCursor? = nil
@@ -105,4 +114,20 @@ extension TicketStore {
         }
         return out
     }
+}
+
+/// One statement from fixed SQL pieces and bound values, through PostgresNIO's own query
+/// interpolation: every value is a bind parameter ($1, $2, … numbered as they are added) and the
+/// SQL text can only come from string literals in this code.
+struct StatementBuilder {
+    private var parts = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 16)
+
+    mutating func sql(_ literal: StaticString) { parts.appendLiteral(literal.description) }
+
+    /// For SQL kept in `static let` constants (column lists), never for input.
+    mutating func trusted(_ constant: String) { parts.appendLiteral(constant) }
+
+    mutating func value<V: PostgresDynamicTypeEncodable>(_ v: V) { parts.appendInterpolation(v) }
+
+    var query: PostgresQuery { PostgresQuery(stringInterpolation: parts) }
 }
