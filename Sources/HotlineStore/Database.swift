@@ -38,6 +38,10 @@ public struct Database: Sendable {
             tls: tls)
         config.options.minimumConnections = 0
         config.options.maximumConnections = 20
+        // The service's statements are short index walks (LIMIT 51); a parallel plan's worker
+        // start-up alone took ~30 ms of a 40 ms list at 10 M tickets here, so none are planned.
+        // Bulk reports can run on a replica whose role enables them (deploy/OPERATIONS.md).
+        config.options.additionalStartupParameters = [("max_parallel_workers_per_gather", "0")]
         return config
     }
 

@@ -263,6 +263,14 @@ extension ReferenceStore {
         "SELECT 1 FROM units WHERE id = \(id) AND path @> ARRAY[\(mine)]::bigint[]"
     }
 
+    /// Whether any unit has `id` as its parent.
+    public func hasUnitsBelow(_ id: Int64) async throws -> Bool {
+        for try await below in try await db.client.query("SELECT EXISTS (SELECT 1 FROM units WHERE parent_id = \(id))", logger: db.logger).decode(Bool.self) {
+            return below
+        }
+        return false
+    }
+
     public func unit(_ id: Int64, isWithin p: Principal) async throws -> Bool {
         guard p.role == .handler else { return true }
         guard let mine = p.unitId else { return false }

@@ -64,11 +64,42 @@ extension TicketStore {
             guard try await ReferenceStore(db: db).unit(unit, isWithin: principal) else { return ([], nil) }
             scopeUnit = nil
         }
+        // Which index the list walks, newest first. Tickets by received_at, unless the list is
+        // about one unit (its assignments carry their ticket's received_at, migration 0012) or
+        // about running lead clocks; then those assignments are walked in the same order and the
+        // walk stops after the page. A handler of a unit with no units below it sees exactly the
+        // tickets that unit was ever assigned, so its lists are unit lists too.
+        enum Driver { case tickets, unit(Int64, activeOnly: Bool), overdueLeads }
+        var driver = Driver.tickets
+        var unitFilter = f.unitId, activeUnitFilter = f.activeUnitId, overdueFilter = f.overdue
+        if let u = f.activeUnitId {
+            driver = .unit(u, activeOnly: true); activeUnitFilter = nil
+        } else if let u = f.unitId {
+            driver = .unit(u, activeOnly: false); unitFilter = nil
+        } else if let u = scopeUnit, !(try await ReferenceStore(db: db).hasUnitsBelow(u)) {
+            driver = .unit(u, activeOnly: false); scopeUnit = nil
+        } else if f.overdue {
+            driver = .overdueLeads; overdueFilter = false
+        }
+
         // Only the filters that are set go into the statement: `$n IS NULL OR EXISTS (…)` keeps an
         // EXISTS from becoming a join (the planner pulls sublinks up before it folds constants),
         // which at 10 M tickets turned a unit's 500-ticket inbox into a walk over 255 k tickets.
         var q = StatementBuilder()
-        q.trusted("SELECT " + Self.columns + " FROM tickets t WHERE true")
+        switch driver {
+        case .tickets:
+            q.trusted("SELECT " + Self.columns + " FROM tickets t WHERE true")
+        case .unit(let u, let activeOnly):
+            // DISTINCT ON: a ticket sent back to a unit it was returned from has two rows there.
+            q.trusted("SELECT DISTINCT ON (d.received_at, d.ticket_id) " + Self.columns)
+            q.sql(" FROM assignments d JOIN tickets t ON t.id = d.ticket_id WHERE d.unit_id = "); q.value(u)
+            if activeOnly { q.sql(" AND d.status = 'active'") }
+        case .overdueLeads:
+            q.trusted("SELECT " + Self.columns)
+            q.sql(" FROM assignments d JOIN tickets t ON t.id = d.ticket_id WHERE d.role = 'lead' AND d.status = 'active'")
+            q.sql(" AND ((d.response_met_at IS NULL AND d.response_deadline < "); q.value(f.now)
+            q.sql(") OR (d.close_met_at IS NULL AND d.close_deadline < "); q.value(f.now); q.sql("))")
+        }
         if let v = f.statuses { q.sql(" AND t.status = ANY("); q.value(v); q.sql("::text[])") }
         if let v = f.hotlineNumber { q.sql(" AND t.hotline_number = "); q.value(v) }
         if let v = f.channel { q.sql(" AND t.channel = "); q.value(v) }
@@ -78,11 +109,11 @@ extension TicketStore {
         if let v = f.receivedFrom { q.sql(" AND t.received_at >= "); q.value(v) }
         if let v = f.receivedTo { q.sql(" AND t.received_at < "); q.value(v) }
         if let v = f.text { q.sql(" AND (t.title || ' ' || t.content) ILIKE "); q.value("%" + Self.escapeLike(v) + "%") }
-        if let v = f.unitId { q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.unit_id = "); q.value(v); q.sql(")") }
-        if let v = f.activeUnitId {
+        if let v = unitFilter { q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.unit_id = "); q.value(v); q.sql(")") }
+        if let v = activeUnitFilter {
             q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.status = 'active' AND a.unit_id = "); q.value(v); q.sql(")")
         }
-        if f.overdue {
+        if overdueFilter {
             q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.role = 'lead' AND a.status = 'active'")
             q.sql(" AND ((a.response_met_at IS NULL AND a.response_deadline < "); q.value(f.now)
             q.sql(") OR (a.close_met_at IS NULL AND a.close_deadline < "); q.value(f.now); q.sql(")))")
@@ -91,8 +122,15 @@ extension TicketStore {
             q.sql(" AND EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = t.id AND u.path @> ARRAY[")
             q.value(v); q.sql("]::bigint[])")
         }
-        if let at = cursorAt, let id = cursorId { q.sql(" AND (t.received_at, t.id) < ("); q.value(at); q.sql(", "); q.value(id); q.sql(")") }
-        q.sql(" ORDER BY t.received_at DESC, t.id DESC LIMIT "); q.value(f.limit + 1)
+        switch driver {
+        case .tickets:
+            if let at = cursorAt, let id = cursorId { q.sql(" AND (t.received_at, t.id) < ("); q.value(at); q.sql(", "); q.value(id); q.sql(")") }
+            q.sql(" ORDER BY t.received_at DESC, t.id DESC LIMIT ")
+        case .unit, .overdueLeads:
+            if let at = cursorAt, let id = cursorId { q.sql(" AND (d.received_at, d.ticket_id) < ("); q.value(at); q.sql(", "); q.value(id); q.sql(")") }
+            q.sql(" ORDER BY d.received_at DESC, d.ticket_id DESC LIMIT ")
+        }
+        q.value(f.limit + 1)
         let rows = try await db.client.query(q.query, logger: db.logger)
         var items: [Ticket] = []
         for try await row in rows { items.append(try Self.ticket(row)) }

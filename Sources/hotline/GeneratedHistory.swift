@@ -18,7 +18,7 @@ struct HistoryChunk {
     static let assignmentColumns = """
         id, ticket_id, unit_id, role, dispatched_at, ended_at, status, sla_policy, region_code, response_deadline, response_met_at,
         close_unit, close_deadline, close_met_at, extension_days, callback_started_at, callback_deadline, callback_met_at,
-        next_escalation_level, next_escalation_at, reopen_count
+        next_escalation_level, next_escalation_at, reopen_count, received_at
         """
     static let callbackColumns = "ticket_id, assignment_id, at, reached, satisfaction, resolved, verdict"
     static let escalationColumns = "ticket_id, assignment_id, unit_id, level, issued_at, required_by"
@@ -103,7 +103,7 @@ struct HistorySimulator {
             if chance(0.03), redispatched <= asOf {
                 let first = unit
                 while unit == first { unit = pick(units) }
-                assignment(&out, id: nextAssignment, ticket: id, unit: first, dispatched: dispatched, ended: redispatched, status: "returned",
+                assignment(&out, id: nextAssignment, ticket: id, received: received, unit: first, dispatched: dispatched, ended: redispatched, status: "returned",
                            region: region, response: calc.deadline(from: dispatched, policy.response, region: region), responseMet: nil,
                            close: calc.deadline(from: dispatched, policy.close, region: region), closeMet: nil, extensionDays: 0,
                            callback: nil, next: nil, reopen: 0)
@@ -198,7 +198,7 @@ struct HistorySimulator {
                 next = rung.level.next.map { ($0, schedule.dueAt($0, start: lead.dispatched, deadline: lead.closeDeadline, previousIssuedAt: rung.at, region: region)) }
             }
             let open = ended == nil && closeMet == nil
-            assignment(&out, id: lead.id, ticket: id, unit: lead.unit, dispatched: lead.dispatched, ended: ended, status: ended == nil ? "active" : "ended",
+            assignment(&out, id: lead.id, ticket: id, received: received, unit: lead.unit, dispatched: lead.dispatched, ended: ended, status: ended == nil ? "active" : "ended",
                        region: region, response: responseDeadline, responseMet: responseMet, close: lead.closeDeadline, closeMet: closeMet,
                        extensionDays: extensionDays, callback: callbackStart.map { ($0, callbackDeadline!, callbackMet) },
                        next: open ? next : nil, reopen: reopenCount)
@@ -222,14 +222,14 @@ struct HistorySimulator {
 
     private func fill(_ rows: inout CopyText, _ body: (inout CopyText) -> Void) { body(&rows) }
 
-    private func assignment(_ out: inout HistoryChunk, id: Int64, ticket: Int64, unit: Int64, dispatched: Date, ended: Date?, status: StaticString,
+    private func assignment(_ out: inout HistoryChunk, id: Int64, ticket: Int64, received: Date, unit: Int64, dispatched: Date, ended: Date?, status: StaticString,
                             region: String, response: Date, responseMet: Date?, close: Date, closeMet: Date?, extensionDays: Int,
                             callback: (start: Date, deadline: Date, met: Date?)?, next: (level: EscalationLevel, at: Date)?, reopen: Int) {
         fill(&out.assignments) { a in
         a.int(id); a.int(ticket); a.int(unit); a.raw("lead"); a.time(dispatched); a.time(ended); a.raw(status); a.raw("standard")
         a.text(region); a.time(response); a.time(responseMet); a.text(policy.close.unit.rawValue); a.time(close); a.time(closeMet)
         a.int(Int64(extensionDays)); a.time(callback?.start); a.time(callback?.deadline); a.time(callback?.met)
-        a.text(next?.level.rawValue); a.time(next?.at); a.int(Int64(reopen))
+        a.text(next?.level.rawValue); a.time(next?.at); a.int(Int64(reopen)); a.time(received)
         a.endRow()
         }
     }
