@@ -100,7 +100,9 @@ extension TicketStore {
             q.sql(" AND ((d.response_met_at IS NULL AND d.response_deadline < "); q.value(f.now)
             q.sql(") OR (d.close_met_at IS NULL AND d.close_deadline < "); q.value(f.now); q.sql("))")
         }
-        if let v = f.statuses { q.sql(" AND t.status = ANY("); q.value(v); q.sql("::text[])") }
+        // One status as an equality, so (status, received_at, id) can give the order by itself.
+        if let v = f.statuses, v.count == 1 { q.sql(" AND t.status = "); q.value(v[0]) }
+        else if let v = f.statuses { q.sql(" AND t.status = ANY("); q.value(v); q.sql("::text[])") }
         if let v = f.hotlineNumber { q.sql(" AND t.hotline_number = "); q.value(v) }
         if let v = f.channel { q.sql(" AND t.channel = "); q.value(v) }
         if let v = f.nature { q.sql(" AND t.nature = "); q.value(v) }
