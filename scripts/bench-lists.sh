@@ -51,5 +51,5 @@ while read -r t p; do
 done < "$WORK/list-agent"
 for scenario in inbox-street inbox-district overdue-street list-handler list-agent page2-agent list-unit; do
   echo "== $scenario ($(wc -l < "$WORK/$scenario") variants), $CONNS connections, ${SECS}s"
-  PATHS="$WORK/$scenario" wrk -t 2 -c "$CONNS" -d "${SECS}s" -s scripts/bench/paths.lua "http://127.0.0.1:$PORT" | grep -E "^(requests|p[0-9]+)"
+  PATHS="$WORK/$scenario" wrk -t "$(( CONNS < 2 ? 1 : 2 ))" -c "$CONNS" -d "${SECS}s" -s scripts/bench/paths.lua "http://127.0.0.1:$PORT" | grep -E "^(requests|p[0-9]+)"
 done
