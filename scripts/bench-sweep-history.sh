@@ -17,7 +17,7 @@ SELECT 'tickets: ' || (SELECT count(*) FROM tickets) || ', active assignments: '
     || ', with a rung pending: ' || count(*) FILTER (WHERE next_escalation_at IS NOT NULL)
 FROM assignments WHERE status = 'active';
 SELECT 'due by ' || m || ': ' || (SELECT count(*) FROM assignments WHERE next_escalation_at <= m::timestamptz)
-FROM unnest('{${MOMENTS[*]}}'::text[]) AS m;
+FROM unnest('{$(IFS=,; echo "${MOMENTS[*]}")}'::text[]) AS m;
 SQL
 psql -X "$DATABASE_URL" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
   SELECT id, ticket_id, unit_id, next_escalation_level, dispatched_at, close_deadline, COALESCE(sla_policy, 'standard'), region_code
