@@ -36,7 +36,15 @@ for r in rows:
     h1 += codes[:1] == [r["expected"]]; h3 += r["expected"] in codes
 print(f"{len(rows)} queries: hit@1 = {h1/len(rows):.3f}, hit@3 = {h3/len(rows):.3f}")
 PY
+# One request line per caller-style query (random pick per request, scripts/bench/paths.lua).
+export PATHS="$(mktemp)"
+python3 - <<'PY'
+import csv, os, urllib.parse
+with open(os.environ["PATHS"], "w") as out:
+    for r in csv.DictReader(open(os.environ["QUERIES"], encoding="utf-8")):
+        out.write(f"{os.environ['TOKEN']} /v1/kb/search?limit=10&q={urllib.parse.quote(r['query'])}\n")
+PY
 for c in 1 2 4 8; do
   echo "== wrk: $c connections, ${SECS}s"
-  wrk -t "$(( c < 2 ? 1 : 2 ))" -c "$c" -d "${SECS}s" -s scripts/bench/kb-search.lua "http://127.0.0.1:$PORT" | grep -E "^(requests|p[0-9]+)"
+  wrk -t "$(( c < 2 ? 1 : 2 ))" -c "$c" -d "${SECS}s" -s scripts/bench/paths.lua "http://127.0.0.1:$PORT" | grep -E "^(requests|p[0-9]+)"
 done
