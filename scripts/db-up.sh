@@ -60,6 +60,7 @@ shared_buffers = 512MB
 shared_preload_libraries = 'pg_stat_statements'
 max_wal_size = 4GB
 checkpoint_timeout = 15min
+random_page_cost = 1.1
 timezone = 'UTC'
 log_timezone = 'UTC'
 CONF
