@@ -185,10 +185,6 @@ public struct TicketStore: Sendable {
         if !errors.isEmpty { throw StoreError.invalid(errors) }
     }
 
-    /// Next sequence number of the day. Its own short transaction so the counter row is locked
-    /// only for one statement, not for the whole intake; committed asynchronously because WAL
-    /// order guarantees that any durable ticket's counter value is durable too. A failed intake
-    /// leaves a gap in the day's numbers, never a duplicate.
     /// The day's next number. One autocommit statement, so the counter row is locked only while
     /// it runs; its commit is asynchronous (the ticket's own synchronous commit, later in the WAL,
     /// makes it durable before any ticket with this number is acknowledged).

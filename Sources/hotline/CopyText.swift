@@ -30,8 +30,6 @@ struct CopyText {
         buffer.writeString(String(v))
     }
 
-    mutating func int(_ v: Int64?) { if let v { int(v) } else { null() } }
-
     mutating func bool(_ v: Bool?) {
         guard let v else { return null() }
         separate()
