@@ -42,28 +42,20 @@ extension TicketStore {
         var found: [Int64: DuplicateCandidate] = [:]
         for try await (id, number, status, at, title, category, samePhone, common, size)
             in rows.decode((Int64, String, String, Date, String, String?, Bool, Int32?, Int32?).self) {
+            var candidate = found[id]
+                ?? DuplicateCandidate(ticketId: String(id), number: number, status: status, receivedAt: at, title: title, reasons: [], similarity: 0)
             if samePhone {
-                if var existing = found[id] {
-                    existing.reasons.insert("same_phone", at: 0)
-                    found[id] = existing
-                } else {
-                    found[id] = DuplicateCandidate(ticketId: String(id), number: number, status: status, receivedAt: at, title: title, reasons: ["same_phone"], similarity: 0)
-                }
-                continue
-            }
-            guard let common, let size else { continue }
-            let s = TextSimilarity.score(common: Int(common), a: mine.count, b: Int(size))
-            var score = max(s.dice, 0.9 * min(s.aInB, s.bInA + 0.3))
-            if category != nil && category == t.categoryCode { score = min(1, score + 0.05) }
-            guard score >= Self.similarityThreshold else { continue }
-            let rounded = (score * 100).rounded() / 100
-            if var existing = found[id] {
-                existing.reasons.append("similar_content")
-                existing.similarity = rounded
-                found[id] = existing
+                candidate.reasons.insert("same_phone", at: 0)
             } else {
-                found[id] = DuplicateCandidate(ticketId: String(id), number: number, status: status, receivedAt: at, title: title, reasons: ["similar_content"], similarity: rounded)
+                guard let common, let size else { continue }
+                let s = TextSimilarity.score(common: Int(common), a: mine.count, b: Int(size))
+                var score = max(s.dice, 0.9 * min(s.aInB, s.bInA + 0.3))
+                if category != nil && category == t.categoryCode { score = min(1, score + 0.05) }
+                guard score >= Self.similarityThreshold else { continue }
+                candidate.reasons.append("similar_content")
+                candidate.similarity = (score * 100).rounded() / 100
             }
+            found[id] = candidate
         }
         return found.values
             .sorted { ($0.reasons.count, $0.similarity, $0.receivedAt) > ($1.reasons.count, $1.similarity, $1.receivedAt) }

@@ -256,8 +256,6 @@ extension ReferenceStore {
         return nil
     }
 
-    /// Whether a unit is within what the principal may see: everything for hotline-center roles,
-    /// the own unit and those below it for a handler.
     /// A row when unit `id` is `mine` or below it (a unit's path holds all its ancestors).
     static func coverage(of id: Int64, by mine: Int64) -> PostgresQuery {
         "SELECT 1 FROM units WHERE id = \(id) AND path @> ARRAY[\(mine)]::bigint[]"
@@ -271,6 +269,8 @@ extension ReferenceStore {
         return false
     }
 
+    /// Whether a unit is within what the principal may see: everything for hotline-center roles,
+    /// the own unit and those below it for a handler.
     public func unit(_ id: Int64, isWithin p: Principal) async throws -> Bool {
         guard p.role == .handler else { return true }
         guard let mine = p.unitId else { return false }

@@ -96,9 +96,8 @@ extension TicketStore {
             if activeOnly { q.sql(" AND d.status = 'active'") }
         case .overdueLeads:
             q.trusted("SELECT " + Self.columns)
-            q.sql(" FROM assignments d JOIN tickets t ON t.id = d.ticket_id WHERE d.role = 'lead' AND d.status = 'active'")
-            q.sql(" AND ((d.response_met_at IS NULL AND d.response_deadline < "); q.value(f.now)
-            q.sql(") OR (d.close_met_at IS NULL AND d.close_deadline < "); q.value(f.now); q.sql("))")
+            q.sql(" FROM assignments d JOIN tickets t ON t.id = d.ticket_id WHERE d.role = 'lead' AND d.status = 'active' AND ")
+            q.overdue("d", now: f.now)
         }
         // One status as an equality, so (status, received_at, id) can give the order by itself.
         if let v = f.statuses, v.count == 1 { q.sql(" AND t.status = "); q.value(v[0]) }
@@ -116,9 +115,8 @@ extension TicketStore {
             q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.status = 'active' AND a.unit_id = "); q.value(v); q.sql(")")
         }
         if overdueFilter {
-            q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.role = 'lead' AND a.status = 'active'")
-            q.sql(" AND ((a.response_met_at IS NULL AND a.response_deadline < "); q.value(f.now)
-            q.sql(") OR (a.close_met_at IS NULL AND a.close_deadline < "); q.value(f.now); q.sql(")))")
+            q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.role = 'lead' AND a.status = 'active' AND ")
+            q.overdue("a", now: f.now); q.sql(")")
         }
         if let v = scopeUnit {
             q.sql(" AND EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = t.id AND u.path @> ARRAY[")
@@ -170,4 +168,11 @@ struct StatementBuilder {
     mutating func value<V: PostgresDynamicTypeEncodable>(_ v: V) { parts.appendInterpolation(v) }
 
     var query: PostgresQuery { PostgresQuery(stringInterpolation: parts) }
+
+    /// What overdue means for the assignment `alias`: a clock still running past its deadline.
+    mutating func overdue(_ alias: StaticString, now: Date) {
+        let a = alias.description
+        trusted("((\(a).response_met_at IS NULL AND \(a).response_deadline < "); value(now)
+        trusted(") OR (\(a).close_met_at IS NULL AND \(a).close_deadline < "); value(now); sql("))")
+    }
 }

@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import HotlineCore
 import HotlineStore
-import Logging
-import NIOCore
 import PostgresNIO
 
 /// `hotline gen …`: synthetic data for benchmarks, loaded with COPY.
@@ -22,16 +20,17 @@ struct Generate: AsyncParsableCommand {
             let vocabulary = try Vocabulary(seedDir: config.dbDirectory.appendingPathComponent("seed"))
             let total = count
             var rng = SplitMix(seed: seed)
-            var lines: [String] = []
-            lines.reserveCapacity(total)
+            var lines = CopyText()
             for i in 0..<total {
                 let title = vocabulary.phrase(&rng, words: 3...6)
                 let question = vocabulary.phrase(&rng, words: 5...10) + "？"
                 let answer = vocabulary.phrase(&rng, words: 30...70) + "。"
                 let category = vocabulary.categories[Int(rng.next() % UInt64(vocabulary.categories.count))]
                 let keywords = (0..<3).map { _ in vocabulary.word(&rng) }
-                lines.append([String(format: "GEN%07d", i + 1), title, question, answer, category,
-                              "{" + keywords.joined(separator: ",") + "}"].map(copyEscape).joined(separator: "\t") + "\n")
+                for field in [String(format: "GEN%07d", i + 1), title, question, answer, category, "{" + keywords.joined(separator: ",") + "}"] {
+                    lines.text(field)
+                }
+                lines.endRow()
             }
             let rows = lines
             let started = ContinuousClock.now
@@ -42,7 +41,7 @@ struct Generate: AsyncParsableCommand {
                         CREATE TEMP TABLE kb_gen (code text, title text, question text, answer text, category text, keywords text[])
                             ON COMMIT DROP
                         """, logger: db.logger)
-                    try await copyLines(conn, table: "kb_gen", rows, logger: db.logger)
+                    try await conn.copy(rows, into: "kb_gen", columns: ["code", "title", "question", "answer", "category", "keywords"], logger: db.logger)
                     try await conn.query("""
                         WITH e AS (INSERT INTO kb_entries (code) SELECT code FROM kb_gen ON CONFLICT (code) DO NOTHING RETURNING id, code)
                         INSERT INTO kb_versions (entry_id, version, title, question, answer, category, keywords, searchable)
@@ -57,34 +56,6 @@ struct Generate: AsyncParsableCommand {
             print("generated \(total) entries in \(ContinuousClock.now - started) (after \(total) texts were built)")
         }
     }
-}
-
-/// Streams prepared COPY text lines into `table` in 1 MiB writes.
-func copyLines(_ conn: PostgresConnection, table: String, _ lines: [String], logger: Logger) async throws {
-    try await conn.copyFrom(table: table, logger: logger) { writer in
-        var buffer = ByteBuffer()
-        for line in lines {
-            buffer.writeString(line)
-            if buffer.readableBytes > 1 << 20 { try await writer.write(buffer); buffer.clear() }
-        }
-        if buffer.readableBytes > 0 { try await writer.write(buffer) }
-    }
-}
-
-/// COPY text format: backslash, tab, newline and carriage return escaped.
-func copyEscape(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for ch in s {
-        switch ch {
-        case "\\": out += "\\\\"
-        case "\t": out += "\\t"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        default: out.append(ch)
-        }
-    }
-    return out
 }
 
 /// Words (character bigrams) taken from the real seed texts, drawn with a Zipf-like skew so that

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import HotlineCore
 import HotlineStore
-import NIOCore
 import PostgresNIO
 
 extension Generate {
@@ -127,17 +126,11 @@ extension Generate {
             try await db.client.withConnection { conn in
                 try await conn.query("BEGIN", logger: db.logger)
                 try await conn.query("SET LOCAL synchronous_commit = off", logger: db.logger)
-                for (table, columns, text) in [("tickets", HistoryChunk.ticketColumns, rows.tickets), ("assignments", HistoryChunk.assignmentColumns, rows.assignments),
-                                               ("callbacks", HistoryChunk.callbackColumns, rows.callbacks), ("escalations", HistoryChunk.escalationColumns, rows.escalations),
-                                               ("ticket_events", HistoryChunk.eventColumns, rows.events)] where text.rows > 0 {
-                    let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                    try await conn.copyFrom(table: table, columns: names, logger: db.logger) { writer in
-                        var buffer = text.buffer
-                        while let slice = buffer.readSlice(length: min(buffer.readableBytes, 1 << 20)), slice.readableBytes > 0 {
-                            try await writer.write(slice)
-                        }
-                    }
-                }
+                try await conn.copy(rows.tickets, into: "tickets", columns: HistoryChunk.ticketColumns, logger: db.logger)
+                try await conn.copy(rows.assignments, into: "assignments", columns: HistoryChunk.assignmentColumns, logger: db.logger)
+                try await conn.copy(rows.callbacks, into: "callbacks", columns: HistoryChunk.callbackColumns, logger: db.logger)
+                try await conn.copy(rows.escalations, into: "escalations", columns: HistoryChunk.escalationColumns, logger: db.logger)
+                try await conn.copy(rows.events, into: "ticket_events", columns: HistoryChunk.eventColumns, logger: db.logger)
                 try await conn.query("COMMIT", logger: db.logger)
             }
         }

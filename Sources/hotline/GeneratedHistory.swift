@@ -10,19 +10,17 @@ struct HistoryChunk {
     var escalations = CopyText()
     var events = CopyText()
 
-    static let ticketColumns = """
-        id, number, query_code, hotline_number, channel, intake_hash, received_at, created_at, updated_at, source, caller_name,
-        caller_phone, nature, category_code, region_code, title, content, sla_policy, status, dispatched_via, outcome, reopen_count,
-        callback_due_at, closed_reason, closed_at, text_bigrams
-        """
-    static let assignmentColumns = """
-        id, ticket_id, unit_id, role, dispatched_at, ended_at, status, sla_policy, region_code, response_deadline, response_met_at,
-        close_unit, close_deadline, close_met_at, extension_days, callback_started_at, callback_deadline, callback_met_at,
-        next_escalation_level, next_escalation_at, reopen_count, received_at
-        """
-    static let callbackColumns = "ticket_id, assignment_id, at, reached, satisfaction, resolved, verdict"
-    static let escalationColumns = "ticket_id, assignment_id, unit_id, level, issued_at, required_by"
-    static let eventColumns = "ticket_id, at, actor_role, kind, from_status, to_status, payload"
+    static let ticketColumns = [
+        "id", "number", "query_code", "hotline_number", "channel", "intake_hash", "received_at", "created_at", "updated_at", "source",
+        "caller_name", "caller_phone", "nature", "category_code", "region_code", "title", "content", "sla_policy", "status",
+        "dispatched_via", "outcome", "reopen_count", "callback_due_at", "closed_reason", "closed_at", "text_bigrams"]
+    static let assignmentColumns = [
+        "id", "ticket_id", "unit_id", "role", "dispatched_at", "ended_at", "status", "sla_policy", "region_code", "response_deadline",
+        "response_met_at", "close_unit", "close_deadline", "close_met_at", "extension_days", "callback_started_at", "callback_deadline",
+        "callback_met_at", "next_escalation_level", "next_escalation_at", "reopen_count", "received_at"]
+    static let callbackColumns = ["ticket_id", "assignment_id", "at", "reached", "satisfaction", "resolved", "verdict"]
+    static let escalationColumns = ["ticket_id", "assignment_id", "unit_id", "level", "issued_at", "required_by"]
+    static let eventColumns = ["ticket_id", "at", "actor_role", "kind", "from_status", "to_status", "payload"]
 }
 
 /// Plays one ticket's life forward from its arrival and cuts it at `asOf`: what had happened by
