@@ -20,6 +20,22 @@ struct CalendarRoutes {
         var amount: Int
         var unit: String
         var regionCode: String?
+        /// The deadline counts through a year whose notice is not loaded (statutory holidays assumed).
+        var provisional: Bool
+    }
+
+    struct YearAnswer: Encodable {
+        var year: Int
+        var published: Bool
+        /// Until the notice is loaded: the statutory holidays assumed (《全国年节及纪念日放假办法》).
+        var provisionalHolidays: [String]
+        var warning: String?
+        var items: [CalendarStore.Entry]
+        var nextCursor: String?
+    }
+
+    struct PublishBody: Decodable {
+        var published: Bool?
     }
 
     var endpoints: [Endpoint] {
@@ -42,9 +58,10 @@ struct CalendarRoutes {
                 }
                 let region = c.optionalText("region_code", q["region_code"], maxLength: 64)
                 try c.throwIfAny()
-                let calc = DeadlineCalculator(calendar: try await s.calendar.load(), zone: s.zone)
-                return try json(DeadlineAnswer(from: from, deadline: calc.deadline(from: from, length, region: region),
-                                               amount: length.amount, unit: length.unit.rawValue, regionCode: region))
+                let calc = DeadlineCalculator(calendar: try await s.db.config.current(s.db, zone: s.zone).calendar, zone: s.zone)
+                let deadline = calc.deadline(from: from, length, region: region)
+                return try json(DeadlineAnswer(from: from, deadline: deadline, amount: length.amount, unit: length.unit.rawValue, regionCode: region,
+                                               provisional: calc.isProvisional(start: from, deadline: deadline, unit: length.unit)))
             },
             // The router needs one parameter name per position: GET reads a year in {date}.
             Endpoint(.get, "/v1/calendar/{date}", .anyUser) { req, ctx in
@@ -52,7 +69,19 @@ struct CalendarRoutes {
                 guard let year = ctx.parameters.get("date").flatMap({ Int($0) }), (2000...2100).contains(year) else {
                     throw APIError.badRequest("year", "must be a year from 2000 to 2100")
                 }
-                return try json(Page(items: try await s.calendar.year(year), nextCursor: nil))
+                let published = try await s.calendar.years()[year] ?? false
+                return try json(YearAnswer(year: year, published: published,
+                                           provisionalHolidays: published ? [] : StatutoryHolidays.days(year).map(\.description),
+                                           warning: Self.warning(year: year, published: published, now: s.clock.now(), zone: s.zone),
+                                           items: try await s.calendar.year(year), nextCursor: nil))
+            },
+            Endpoint(.put, "/v1/calendar/{date}/published", .admin) { req, ctx in
+                guard let year = ctx.parameters.get("date").flatMap({ Int($0) }), (2000...2100).contains(year) else {
+                    throw APIError.badRequest("year", "must be a year from 2000 to 2100")
+                }
+                let b = try await req.optionalJSONBody(PublishBody.self, context: ctx) ?? PublishBody()
+                let (_, moved) = try await s.calendar.publish(year, b.published ?? true, zone: s.zone, now: s.clock.now())
+                return try json(["year": String(year), "published": String(b.published ?? true), "deadlines_moved": String(moved)])
             },
             Endpoint(.put, "/v1/calendar/{date}", .admin) { req, ctx in
                 let day = try Self.day(ctx)
@@ -62,18 +91,25 @@ struct CalendarRoutes {
                 let note = c.optionalText("note", b.note, maxLength: 200) ?? ""
                 let region = c.optionalText("region_code", b.regionCode, maxLength: 64)
                 try c.throwIfAny()
-                _ = try await s.calendar.put(day, kind: kind!, note: note, region: region)
+                _ = try await s.calendar.edit(day, kind: kind!, note: note, region: region, zone: s.zone, now: s.clock.now())
                 return try json(CalendarStore.Entry(date: day.description, kind: kind!.rawValue, note: note, regionCode: region))
             },
             Endpoint(.delete, "/v1/calendar/{date}", .admin) { req, ctx in
                 let day = try Self.day(ctx)
                 let q = try req.query(allowed: ["region_code"])
-                guard try await s.calendar.delete(day, region: q["region_code"]) else {
+                guard try await s.calendar.remove(day, region: q["region_code"], zone: s.zone, now: s.clock.now()).removed else {
                     throw APIError.notFound("calendar exception on \(day)")
                 }
                 return Response(status: .noContent)
             },
         ]
+    }
+
+    /// Each December, while next year's notice is not loaded, the admin is warned.
+    static func warning(year: Int, published: Bool, now: Date, zone: ServiceClockZone) -> String? {
+        let today = zone.localDay(of: now)
+        guard !published, today.month == 12, year == today.year + 1 else { return nil }
+        return "the \(year) holiday notice is not loaded: deadlines into \(year) are provisional (weekends and statutory holidays only)"
     }
 
     static func day(_ ctx: AppContext) throws -> LocalDay {

@@ -4,7 +4,8 @@ import HotlineStore
 import Hummingbird
 
 /// The knowledge base. Entries are written by admin or by the owner unit's handlers (units keep
-/// their own entries current); everyone signed in reads and searches.
+/// their own entries current, and name only their own subtree as responsible); synonyms — which
+/// every agent's search depends on — are the admin's; everyone signed in reads and searches.
 struct KnowledgeRoutes {
     let s: Services
     init(_ s: Services) { self.s = s }
@@ -40,6 +41,7 @@ struct KnowledgeRoutes {
                 if p.role == .handler {
                     input.ownerUnitId = input.ownerUnitId ?? p.unitId
                     try await requireWithin(input.ownerUnitId, p)
+                    try await requireResponsibleWithin(input.responsibleUnitId, p)
                 }
                 let (entry, _) = try await s.knowledge.save(input, by: p.userId, upsert: false)
                 return try json(entry, status: .created)
@@ -66,6 +68,7 @@ struct KnowledgeRoutes {
                 if p.role == .handler {
                     try await requireWithin(current.ownerUnitId.flatMap { Int64($0) }, p)
                     try await requireWithin(input.ownerUnitId ?? current.ownerUnitId.flatMap { Int64($0) }, p)
+                    try await requireResponsibleWithin(input.responsibleUnitId, p)
                 }
                 return try json(try await s.knowledge.update(id: id, input, by: p.userId))
             },
@@ -86,7 +89,7 @@ struct KnowledgeRoutes {
                 _ = try req.query(allowed: [])
                 return try json(Page(items: try await s.knowledge.synonyms(), nextCursor: nil))
             },
-            Endpoint(.post, "/v1/kb/synonyms", Self.writers) { req, ctx in
+            Endpoint(.post, "/v1/kb/synonyms", .admin) { req, ctx in
                 let b = try await req.jsonBody(SynonymBody.self, context: ctx)
                 var c = FieldChecker()
                 let term = c.requiredText("term", b.term, maxLength: 40)
@@ -96,12 +99,22 @@ struct KnowledgeRoutes {
                 let (syn, outcome) = try await s.knowledge.addSynonym(term: term!, canonical: canonical!, by: try ctx.requirePrincipal.userId)
                 return try json(syn, status: outcome == .created ? .created : .ok)
             },
-            Endpoint(.delete, "/v1/kb/synonyms/{id}", Self.writers) { _, ctx in
+            Endpoint(.delete, "/v1/kb/synonyms/{id}", .admin) { _, ctx in
                 let id = try ctx.id(what: "synonym")
                 guard try await s.knowledge.deleteSynonym(id: id) else { throw APIError.notFound("synonym \(id)") }
                 return Response(status: .noContent)
             },
         ]
+    }
+
+    /// A handler names as responsible only its unit or a unit below it (the responsible unit
+    /// suggests routes: another unit's name would pull its cases away).
+    func requireResponsibleWithin(_ unit: Int64?, _ p: Principal) async throws {
+        guard let unit else { return }
+        guard try await s.reference.unit(unit, isWithin: p) else {
+            throw APIError(.forbidden, "Forbidden", "a unit names only itself or a unit below it as responsible",
+                           errors: [FieldError("responsible_unit_id", "must be your unit or a unit below it")])
+        }
     }
 
     /// A handler may write only entries owned by its unit or a unit below it.

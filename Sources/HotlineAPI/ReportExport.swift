@@ -20,7 +20,7 @@ public struct MonthlyReport: Sendable, Encodable {
         public var to: Date
     }
 
-    public static let cohortRule = "考核对象为本月（Asia/Shanghai）派出的主办工单（按派单时间归属月份）；已批准的退单不计入派单量，单独统计退单率；终结件不计入任何基数；回访以最后一次答复后的最后一次有效回访为准，判定为不合理诉求的回访不计入解决率和满意率基数。下级单位的工单计入其所属的本层级单位。"
+    public static let cohortRule = "考核对象为本月（Asia/Shanghai）派出的主办工单（按派单时间归属月份），协办工单单列协办件与协办意见按时率；已批准的退单不计入派单量，单独统计退单率；终结件不计入任何基数；重办件的签收、办结按首轮认定，首轮答复及是否按时保持不变；回访以该工单最后一次有效回访为准（重办期间，引起重办的不满意回访计入，直至新一轮答复的回访取代），判定为不合理诉求的回访及无法联系而办结的工单不计入解决率和满意率基数；某项比率无数据时按设置 missing_rate 处理（renormalize：其余权重按比例放大；zero：按零计），得分依据列出所用比率与权重。下级单位的工单计入其所属的本层级单位。"
 
     /// Builds the report for one level, or for every level when `level` is nil.
     public static func build(store: ReportStore, month: ReportStore.Month, level: UnitLevel?, now: Date) async throws -> MonthlyReport {
@@ -62,7 +62,7 @@ public struct MonthlyReport: Sendable, Encodable {
 
     static let headers = ["排名", "单位编码", "单位名称", "层级", "派单量", "按时签收", "响应率", "应办结", "按时办结", "按时办结率",
                           "有效回访", "已解决", "解决率", "满意", "基本满意", "不满意", "满意率", "退单", "退单率", "重办", "重办率",
-                          "逾期件", "延期件", "综合得分"]
+                          "逾期件", "延期件", "综合得分", "得分依据", "协办件", "协办按时率"]
 
     static func cells(_ r: UnitAssessment) -> [Cell] {
         let c = r.counts
@@ -70,7 +70,16 @@ public struct MonthlyReport: Sendable, Encodable {
                 .int(r.received), .int(c.respondedInTime), .percent(r.responseRate), .int(c.due), .int(c.closedInTime),
                 .percent(r.onTimeCloseRate), .int(c.reached), .int(c.resolved), .percent(r.resolutionRate), .int(c.satisfied),
                 .int(c.basicallySatisfied), .int(c.unsatisfied), .percent(r.satisfactionRate), .int(c.returned), .percent(r.returnRate),
-                .int(c.reopened), .percent(r.reopenRate), .int(c.overdue), .int(c.extended), .number(r.score)]
+                .int(c.reopened), .percent(r.reopenRate), .int(c.overdue), .int(c.extended), .number(r.score),
+                .text(basisText(r.scoreBasis)), .int(r.coReceived), .percent(r.coReplyOnTimeRate)]
+    }
+
+    static let rateNames = ["response_rate": "响应率", "resolution_rate": "解决率", "satisfaction_rate": "满意率"]
+
+    /// "响应率60.00%×0.30+解决率75.00%×0.35+满意率100.00%×0.35": the score's formula, checkable by hand.
+    static func basisText(_ terms: [UnitAssessment.ScoreTerm]) -> String {
+        terms.map { "\(rateNames[$0.rate] ?? $0.rate)\(String(format: "%.2f%%", $0.value * 100))×\(String(format: "%.4g", $0.weight))" }
+            .joined(separator: "+")
     }
 
     var headerLines: [String] {

@@ -18,6 +18,8 @@ struct ReportRoutes {
         var satisfactionWeight: Double?
         var basicallySatisfiedWeight: Double?
         var answerSamplePercent: Int?
+        var missingRate: String?
+        var kbRouting: Bool?
     }
 
     struct HotlineReport: Encodable {
@@ -106,6 +108,11 @@ struct ReportRoutes {
                 if let p = b.answerSamplePercent {
                     if (0...100).contains(p) { settings.answerSamplePercent = p } else { c.add("answer_sample_percent", "must be from 0 to 100") }
                 }
+                if let m = b.missingRate {
+                    if let v = AssessmentSettings.MissingRate(rawValue: m) { settings.missingRate = v }
+                    else { c.add("missing_rate", "unknown value '\(m.prefix(40))'; one of: \(AssessmentSettings.MissingRate.allowedList)") }
+                }
+                if let k = b.kbRouting { settings.kbRouting = k }
                 if settings.responseWeight + settings.resolutionWeight + settings.satisfactionWeight <= 0 {
                     c.add("response_weight", "the three weights must not all be zero")
                 }

@@ -8,9 +8,24 @@ import NIOCore
 /// field), CSV bodies, path ids and query parameters (unknown parameters refused).
 extension Request {
     mutating func jsonBody<T: Decodable>(_ type: T.Type, context: AppContext) async throws -> T {
+        guard let value = try await optionalJSONBody(type, context: context) else { throw APIError.badRequest("body", "a JSON object is required") }
+        return value
+    }
+
+    /// A JSON body when one was sent (nil for an empty body). A body that is not
+    /// `application/json` is 415; a duplicated key is refused (400), since parsers disagree on which wins.
+    mutating func optionalJSONBody<T: Decodable>(_ type: T.Type, context: AppContext) async throws -> T? {
         let buffer = try await collectBody(upTo: Limits.maxJSONBody, context: context)
-        guard buffer.readableBytes > 0 else { throw APIError.badRequest("body", "a JSON object is required") }
+        guard buffer.readableBytes > 0 else { return nil }
+        let mediaType = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" || mediaType?.hasSuffix("+json") == true else {
+            throw APIError(.unsupportedMediaType, "Unsupported media type", "the body must be application/json",
+                           errors: [FieldError("Content-Type", "must be application/json, not '\(mediaType ?? "none")'")])
+        }
         let data = Data(buffer.readableBytesView)
+        if let key = JSONDuplicateKeys.first(in: data) {
+            throw APIError.badRequest(key, "appears more than once in the same object")
+        }
         guard String(validating: data, as: UTF8.self) != nil else {
             throw APIError.badRequest("body", "must be valid UTF-8")
         }

@@ -105,7 +105,7 @@ struct TicketRoutes {
         let shown = shape(d.ticket, for: principal)
         try await logAccess(.read, [shown], principal, ctx)
         return try json(DetailView(ticket: shown, assignments: d.assignments,
-                                   escalations: d.escalations, events: d.events),
+                                   escalations: d.escalations, callbacks: d.callbacks, events: d.events),
                         headers: [.eTag: "\"\(d.ticket.version)\""])
     }
 
@@ -214,13 +214,15 @@ struct DetailView: Encodable {
     var ticket: Ticket
     var assignments: [TicketStore.Assignment]
     var escalations: [TicketStore.Escalation]
+    var callbacks: [TicketStore.CallbackEntry]
     var events: [TicketEvent]
     func encode(to encoder: any Encoder) throws {
         try ticket.encode(to: encoder)
         var c = encoder.container(keyedBy: K.self)
         try c.encode(assignments, forKey: .assignments)
         try c.encode(escalations, forKey: .escalations)
+        try c.encode(callbacks, forKey: .callbacks)
         try c.encode(events, forKey: .events)
     }
-    enum K: String, CodingKey { case assignments, escalations, events }
+    enum K: String, CodingKey { case assignments, escalations, callbacks, events }
 }

@@ -9,8 +9,7 @@ struct WorkflowRoutes {
     let s: Services
     init(_ s: Services) { self.s = s }
 
-    static let verbs: [Verb] = [.answer, .reject, .transfer, .merge, .dispatch, .accept, .return, .returnDecision,
-                                .extensionRequest, .extensionDecision, .reply, .replyReview, .callback, .escalate, .terminate]
+    static let verbs: [Verb] = Verb.allCases
 
     var endpoints: [Endpoint] {
         Self.verbs.map { verb in
@@ -18,7 +17,9 @@ struct WorkflowRoutes {
                 let principal = try ctx.requirePrincipal
                 let id = try ctx.id(what: "ticket")
                 let ifMatch = try Self.ifMatch(req)
-                let raw = verb == .accept ? TicketAction.Raw() : try await req.jsonBody(TicketAction.Raw.self, context: ctx)
+                let body = [.accept, .resume].contains(verb) ? try await req.optionalJSONBody(TicketAction.Raw.self, context: ctx)
+                                                               : try await req.jsonBody(TicketAction.Raw.self, context: ctx)
+                let raw = verb == .accept ? TicketAction.Raw() : (body ?? TicketAction.Raw())
                 let action = try TicketAction.validate(verb, raw)
                 try await s.workflow.apply(action, to: id, by: principal, ifMatch: ifMatch)
                 return try await TicketRoutes(s).detailResponse(id: id, for: principal, ctx)

@@ -21,12 +21,22 @@ public struct AssessmentSettings: Sendable, Equatable, Codable {
     public var basicallySatisfiedWeight: Double
     /// Share of directly answered tickets sampled for a callback, 0–100.
     public var answerSamplePercent: Int
+    /// What a rate without data does to the score.
+    public var missingRate: MissingRate
+    /// Whether the knowledge base's responsible unit may dispatch by itself (else it only suggests).
+    public var kbRouting: Bool
+
+    public enum MissingRate: String, Sendable, CaseIterable, Codable {
+        case renormalize   // the weights of the rates that exist are scaled to sum to 1
+        case zero          // a missing rate counts as 0
+    }
 
     public init(responseWeight: Double = 0.30, resolutionWeight: Double = 0.35, satisfactionWeight: Double = 0.35,
-                basicallySatisfiedWeight: Double = 1.0, answerSamplePercent: Int = 10) {
+                basicallySatisfiedWeight: Double = 1.0, answerSamplePercent: Int = 10, missingRate: MissingRate = .renormalize,
+                kbRouting: Bool = false) {
         self.responseWeight = responseWeight; self.resolutionWeight = resolutionWeight
         self.satisfactionWeight = satisfactionWeight; self.basicallySatisfiedWeight = basicallySatisfiedWeight
-        self.answerSamplePercent = answerSamplePercent
+        self.answerSamplePercent = answerSamplePercent; self.missingRate = missingRate; self.kbRouting = kbRouting
     }
 }
 
@@ -45,6 +55,9 @@ public struct UnitCounts: Sendable, Equatable, Codable {
     public var satisfied = 0
     public var basicallySatisfied = 0
     public var unsatisfied = 0
+    public var coDispatched = 0        // co-unit (协办) assignments of the cohort
+    public var coDue = 0               // co-replied, or co-reply deadline already passed
+    public var coRepliedInTime = 0
     public init() {}
 
     public var received: Int { dispatched - returned }
@@ -55,6 +68,7 @@ public struct UnitCounts: Sendable, Equatable, Codable {
         a.closedInTime += b.closedInTime; a.overdue += b.overdue; a.extended += b.extended; a.reopened += b.reopened
         a.reached += b.reached; a.resolved += b.resolved; a.satisfied += b.satisfied
         a.basicallySatisfied += b.basicallySatisfied; a.unsatisfied += b.unsatisfied
+        a.coDispatched += b.coDispatched; a.coDue += b.coDue; a.coRepliedInTime += b.coRepliedInTime
     }
 
     /// Rolls per-unit counts up to the units of one level: each unit's counts go to the nearest
@@ -86,7 +100,17 @@ public struct UnitAssessment: Sendable, Equatable, Codable {
     public var returnRate: Double?
     public var reopenRate: Double?
     public var score: Double?
+    /// The rates the score was computed from, with the weights used (after `missing_rate`).
+    public var scoreBasis: [ScoreTerm]
     public var rank: Int?
+    public var coReceived: Int
+    public var coReplyOnTimeRate: Double?
+
+    public struct ScoreTerm: Sendable, Equatable, Codable {
+        public var rate: String
+        public var value: Double
+        public var weight: Double
+    }
 
     public init(unitId: String, unitCode: String, unitName: String, level: String, counts: UnitCounts, settings: AssessmentSettings) {
         self.unitId = unitId; self.unitCode = unitCode; self.unitName = unitName; self.level = level; self.counts = counts
@@ -100,19 +124,26 @@ public struct UnitAssessment: Sendable, Equatable, Codable {
             : nil
         returnRate = ratio(counts.returned, counts.dispatched)
         reopenRate = ratio(counts.reopened, counts.received)
-        score = Self.score(response: responseRate, resolution: resolutionRate, satisfaction: satisfactionRate, settings: settings)
+        (score, scoreBasis) = Self.score(response: responseRate, resolution: resolutionRate, satisfaction: satisfactionRate, settings: settings)
         rank = nil
+        coReceived = counts.coDispatched
+        coReplyOnTimeRate = ratio(counts.coRepliedInTime, counts.coDue)
     }
 
-    /// 100 × weighted mean of the rates that exist; weights of missing rates (no callbacks yet)
-    /// are left out rather than counted as zero. No rates at all: no score.
-    public static func score(response: Double?, resolution: Double?, satisfaction: Double?, settings s: AssessmentSettings) -> Double? {
-        let parts = [(response, s.responseWeight), (resolution, s.resolutionWeight), (satisfaction, s.satisfactionWeight)]
-            .compactMap { v, w in v.map { ($0, w) } }
-        let weight = parts.reduce(0) { $0 + $1.1 }
-        guard weight > 0 else { return nil }
-        let value = 100 * parts.reduce(0) { $0 + $1.0 * $1.1 } / weight
-        return (value * 100).rounded() / 100
+    /// 100 × Σ weight·rate. `renormalize`: the weights of the rates that exist are scaled to sum
+    /// to 1 (no rates at all: no score); `zero`: a missing rate counts as 0 with its weight
+    /// (no data at all: still no score). Answers the terms used, so the row can be checked by hand.
+    public static func score(response: Double?, resolution: Double?, satisfaction: Double?, settings s: AssessmentSettings) -> (Double?, [ScoreTerm]) {
+        let all = [("response_rate", response, s.responseWeight), ("resolution_rate", resolution, s.resolutionWeight),
+                   ("satisfaction_rate", satisfaction, s.satisfactionWeight)]
+        guard all.contains(where: { $0.1 != nil }) else { return (nil, []) }
+        let used = s.missingRate == .zero ? all.map { ($0.0, $0.1 ?? 0, $0.2) } : all.compactMap { n, v, w in v.map { (n, $0, w) } }
+        let total = used.reduce(0) { $0 + $1.2 }
+        guard total > 0 else { return (nil, []) }
+        let scale = abs(total - 1) < 1e-9 ? 1 : total   // weights that already sum to 1 stay as written
+        let terms = used.map { ScoreTerm(rate: $0.0, value: $0.1, weight: $0.2 / scale) }
+        let value = 100 * terms.reduce(0) { $0 + $1.value * $1.weight }
+        return ((value * 100).rounded() / 100, terms)
     }
 
     /// Standard competition ranking (1, 2, 2, 4) by score; units without a score are unranked.
@@ -130,17 +161,5 @@ public struct UnitAssessment: Sendable, Equatable, Codable {
             out[i].rank = (i > 0 && out[i - 1].score == s) ? out[i - 1].rank : i + 1
         }
         return out
-    }
-}
-
-extension Lifecycle {
-    /// Where a callback leads (回访): a reached satisfied/basically satisfied caller closes the
-    /// ticket; unsatisfied needs a verdict — reopen (back to the same unit) or close as
-    /// unreasonable; an unreachable caller closes it only when the attempts are used up.
-    public static func afterCallback(from s: TicketStatus, reached: Bool, satisfaction: Satisfaction?, verdict: CallbackVerdict?,
-                                     attemptsExhausted: Bool) -> TicketStatus {
-        guard reached else { return attemptsExhausted ? .closed : s }
-        if satisfaction == .unsatisfied, verdict == .reopen, s == .awaitingCallback { return .reopened }
-        return .closed
     }
 }

@@ -27,6 +27,8 @@ public enum TicketStatus: String, CaseIterable, Sendable, Codable {
     case registered, answered, rejected, transferred, merged, dispatched, accepted
     case returnRequested = "return_requested"
     case extensionRequested = "extension_requested"
+    case suspensionRequested = "suspension_requested"
+    case suspended
     case replied
     case awaitingCallback = "awaiting_callback"
     case reopened, closed, terminated

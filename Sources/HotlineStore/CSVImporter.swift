@@ -138,7 +138,7 @@ public struct CSVImporter: Sendable {
             let note = c.optionalText("note", v["note"], maxLength: 200) ?? ""
             let region = ReferenceValidation.code(&c, "region_code", v["region_code"], required: false)
             try c.throwIfAny()
-            return try await CalendarStore(db: reference.db).put(day!, kind: kind!, note: note, region: region)
+            return try await CalendarStore(db: reference.db).edit(day!, kind: kind!, note: note, region: region, zone: tickets.zone).0
 
         case .routingRules:
             // Demo and bulk catalogue loads name units by code. A line identical to the active

@@ -9,11 +9,20 @@ public struct Database: Sendable {
     public let logger: Logger
     /// This process's knowledge-base search index for this database.
     public let knowledgeIndex: KnowledgeIndexCache
+    /// This process's calendar, policies and settings for this database.
+    public let config: ConfigCache
 
-    public init(client: PostgresClient, logger: Logger, knowledgeIndex: KnowledgeIndexCache = KnowledgeIndexCache()) {
+    public init(client: PostgresClient, logger: Logger, knowledgeIndex: KnowledgeIndexCache = KnowledgeIndexCache(), config: ConfigCache = ConfigCache()) {
         self.client = client
         self.logger = logger
         self.knowledgeIndex = knowledgeIndex
+        self.config = config
+    }
+
+    /// A query on the transaction's connection when there is one, else on the pool.
+    public func query(_ q: PostgresQuery, on conn: PostgresConnection?) async throws -> PostgresRowSequence {
+        if let conn { return try await conn.query(q, logger: logger) }
+        return try await client.query(q, logger: logger)
     }
 
     /// Parses `postgres://user:password@host:port/db?sslmode=disable`.

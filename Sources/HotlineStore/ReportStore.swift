@@ -27,11 +27,13 @@ public struct ReportStore: Sendable {
     }
 
     public func settings() async throws -> AssessmentSettings {
-        for try await (r, res, sat, basic, sample) in try await db.client.query("""
-            SELECT response_weight, resolution_weight, satisfaction_weight, basically_satisfied_weight, answer_sample_percent
+        for try await (r, res, sat, basic, sample, missing, kb) in try await db.client.query("""
+            SELECT response_weight, resolution_weight, satisfaction_weight, basically_satisfied_weight, answer_sample_percent,
+                   missing_rate, kb_routing
             FROM assessment_settings WHERE id = 1
-            """, logger: db.logger).decode((Double, Double, Double, Double, Int32).self) {
-            return AssessmentSettings(responseWeight: r, resolutionWeight: res, satisfactionWeight: sat, basicallySatisfiedWeight: basic, answerSamplePercent: Int(sample))
+            """, logger: db.logger).decode((Double, Double, Double, Double, Int32, String, Bool).self) {
+            return AssessmentSettings(responseWeight: r, resolutionWeight: res, satisfactionWeight: sat, basicallySatisfiedWeight: basic,
+                                      answerSamplePercent: Int(sample), missingRate: .init(rawValue: missing) ?? .renormalize, kbRouting: kb)
         }
         return AssessmentSettings()
     }
@@ -40,54 +42,72 @@ public struct ReportStore: Sendable {
         try await db.client.query("""
             UPDATE assessment_settings SET response_weight = \(s.responseWeight), resolution_weight = \(s.resolutionWeight),
                 satisfaction_weight = \(s.satisfactionWeight), basically_satisfied_weight = \(s.basicallySatisfiedWeight),
-                answer_sample_percent = \(s.answerSamplePercent), updated_at = now()
+                answer_sample_percent = \(s.answerSamplePercent), missing_rate = \(s.missingRate.rawValue), kb_routing = \(s.kbRouting),
+                updated_at = now()
             WHERE id = 1
             """, logger: db.logger)
+        db.config.invalidate()
         return try await settings()
     }
 
-    /// Counts per unit that received lead assignments in the month — one pass over the cohort.
+    /// Counts per unit over the month's cohort (lead and co-unit assignments dispatched in the
+    /// month) — one pass, grouped by unit. A reopened assignment is judged on its first round
+    /// (its reply, deadline and verdict stay as they were); the callback that counts is the
+    /// assignment's latest reached one — during rework that is the unsatisfied callback that
+    /// caused it — unless judged unreasonable or the ticket closed unreachable.
     public func countsByUnit(month: Month, now: Date) async throws -> [Int64: UnitCounts] {
         let from = zone.startOfDay(month.first), to = zone.startOfDay(month.next)
         let rows = try await db.client.query("""
             WITH cohort AS (
-                SELECT a.id, a.unit_id, a.status, a.response_deadline, a.response_met_at, a.close_deadline, a.close_met_at,
-                       a.extension_days, a.reopen_count
+                SELECT a.id, a.unit_id, a.role, a.status, t.closed_reason,
+                       COALESCE(r.response_deadline, a.response_deadline) AS response_deadline,
+                       CASE WHEN r.assignment_id IS NULL THEN a.response_met_at ELSE r.response_met_at END AS response_met_at,
+                       COALESCE(r.close_deadline, a.close_deadline) AS close_deadline,
+                       CASE WHEN r.assignment_id IS NULL THEN a.close_met_at ELSE r.close_met_at END AS close_met_at,
+                       a.round, a.close_deadline AS current_deadline, a.close_met_at AS current_met_at,
+                       a.extension_days + COALESCE(r.extension_days, 0) AS extension_days, a.reopen_count
                 FROM assignments a JOIN tickets t ON t.id = a.ticket_id
-                WHERE a.role = 'lead' AND a.dispatched_at >= \(from) AND a.dispatched_at < \(to) AND t.status <> 'terminated'),
+                LEFT JOIN assignment_rounds r ON r.assignment_id = a.id AND r.round = 1
+                WHERE a.dispatched_at >= \(from) AND a.dispatched_at < \(to) AND t.status <> 'terminated'),
             counted AS (
-                -- the last reached callback after the last reply counts, unless judged unreasonable
                 SELECT DISTINCT ON (c.assignment_id) c.assignment_id, c.satisfaction, c.resolved, c.verdict
-                FROM callbacks c JOIN cohort k ON k.id = c.assignment_id
-                WHERE c.reached AND c.at >= k.close_met_at
+                FROM callbacks c JOIN cohort k ON k.id = c.assignment_id AND k.role = 'lead'
+                WHERE c.reached
                 ORDER BY c.assignment_id, c.at DESC, c.id DESC)
             SELECT k.unit_id,
-                count(*),
-                count(*) FILTER (WHERE k.status = 'returned'),
-                count(*) FILTER (WHERE k.status <> 'returned' AND k.response_met_at <= k.response_deadline),
-                count(*) FILTER (WHERE k.status <> 'returned' AND (k.close_met_at IS NOT NULL OR k.close_deadline <= \(now))),
-                count(*) FILTER (WHERE k.status <> 'returned' AND k.close_met_at <= k.close_deadline),
-                count(*) FILTER (WHERE k.status <> 'returned' AND (k.close_met_at > k.close_deadline
-                                    OR (k.close_met_at IS NULL AND k.close_deadline < \(now)))),
-                count(*) FILTER (WHERE k.status <> 'returned' AND k.extension_days > 0),
-                count(*) FILTER (WHERE k.status <> 'returned' AND k.reopen_count > 0),
+                count(*) FILTER (WHERE k.role = 'lead'),
+                count(*) FILTER (WHERE k.role = 'lead' AND k.status = 'returned'),
+                count(*) FILTER (WHERE k.role = 'lead' AND k.status <> 'returned' AND k.response_met_at <= k.response_deadline),
+                count(*) FILTER (WHERE k.role = 'lead' AND k.status <> 'returned' AND (k.close_met_at IS NOT NULL OR k.close_deadline <= \(now))),
+                count(*) FILTER (WHERE k.role = 'lead' AND k.status <> 'returned' AND k.close_met_at <= k.close_deadline),
+                count(*) FILTER (WHERE k.role = 'lead' AND k.status <> 'returned' AND (k.close_met_at > k.close_deadline
+                                    OR (k.close_met_at IS NULL AND k.close_deadline < \(now))
+                                    OR (k.round > 1 AND (k.current_met_at > k.current_deadline
+                                        OR (k.current_met_at IS NULL AND k.current_deadline < \(now)))))),
+                count(*) FILTER (WHERE k.role = 'lead' AND k.status <> 'returned' AND k.extension_days > 0),
+                count(*) FILTER (WHERE k.role = 'lead' AND k.status <> 'returned' AND k.reopen_count > 0),
                 count(c.assignment_id),
                 count(*) FILTER (WHERE c.resolved),
                 count(*) FILTER (WHERE c.satisfaction = 'satisfied'),
                 count(*) FILTER (WHERE c.satisfaction = 'basically_satisfied'),
-                count(*) FILTER (WHERE c.satisfaction = 'unsatisfied')
+                count(*) FILTER (WHERE c.satisfaction = 'unsatisfied'),
+                count(*) FILTER (WHERE k.role = 'co'),
+                count(*) FILTER (WHERE k.role = 'co' AND (k.close_met_at IS NOT NULL OR k.close_deadline <= \(now))),
+                count(*) FILTER (WHERE k.role = 'co' AND k.close_met_at <= k.close_deadline)
             FROM cohort k
             LEFT JOIN counted c ON c.assignment_id = k.id AND c.verdict IS DISTINCT FROM 'close_unreasonable'
+                AND k.closed_reason IS DISTINCT FROM 'unreachable'
             GROUP BY k.unit_id
             """, logger: db.logger)
         var out: [Int64: UnitCounts] = [:]
         for try await row in rows {
             let r = row.makeRandomAccess()
-            let n = try (1...13).map { Int(try r[$0].decode(Int64.self)) }
+            let n = try (1...16).map { Int(try r[$0].decode(Int64.self)) }
             var c = UnitCounts()
             c.dispatched = n[0]; c.returned = n[1]; c.respondedInTime = n[2]; c.due = n[3]; c.closedInTime = n[4]
             c.overdue = n[5]; c.extended = n[6]; c.reopened = n[7]; c.reached = n[8]; c.resolved = n[9]
             c.satisfied = n[10]; c.basicallySatisfied = n[11]; c.unsatisfied = n[12]
+            c.coDispatched = n[13]; c.coDue = n[14]; c.coRepliedInTime = n[15]
             out[try r[0].decode(Int64.self)] = c
         }
         return out

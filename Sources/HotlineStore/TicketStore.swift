@@ -236,20 +236,19 @@ public struct TicketStore: Sendable {
         public var deadline: Date
         public var metAt: Date?
         public var breached: Bool
+        /// The deadline counts through a year whose holiday notice is not loaded yet.
+        public var provisional: Bool
+        public var suspendedSince: Date?
     }
 
-    public struct Assignment: Sendable, Codable, Equatable {
-        public var id: String
-        public var unitId: String
-        public var role: String
-        public var status: String
-        public var slaPolicy: String?
-        public var dispatchedAt: Date
-        public var endedAt: Date?
-        public var extensionDays: Int
-        public var clocks: [Clock]
-        public var nextEscalation: String?
-        public var nextEscalationAt: Date?
+    /// A finished round of a reopened assignment, as it was.
+    public struct Round: Sendable, Codable, Equatable {
+        public var round: Int
+        public var responseDeadline: Date?
+        public var responseMetAt: Date?
+        public var closeDeadline: Date?
+        public var closeMetAt: Date?
+        public var onTime: Bool?
     }
 
     public struct Escalation: Sendable, Codable, Equatable {
@@ -257,9 +256,48 @@ public struct TicketStore: Sendable {
         public var assignmentId: String
         public var unitId: String
         public var level: String
+        public var clock: String
+        public var round: Int
         public var issuedAt: Date
         public var requiredBy: Date?
         public var issuedBy: String?
+        public var note: String
+    }
+
+    /// A co-unit's opinion (协办意见), shown to the lead unit and the reviewer.
+    public struct Opinion: Sendable, Codable, Equatable {
+        public var content: String
+        public var basis: String
+        public var at: Date
+    }
+
+    public struct Assignment: Sendable, Codable, Equatable {
+        public var id: String
+        public var unitId: String
+        public var role: String
+        public var status: String
+        public var round: Int
+        public var slaPolicy: String?
+        public var dispatchedAt: Date
+        public var endedAt: Date?
+        public var extensionDays: Int
+        public var suspendedDays: Int
+        public var clocks: [Clock]
+        public var rounds: [Round]
+        public var escalations: [Escalation]
+        public var opinion: Opinion?
+        public var nextEscalation: String?
+        public var nextEscalationAt: Date?
+    }
+
+    public struct CallbackEntry: Sendable, Codable, Equatable {
+        public var id: String
+        public var assignmentId: String?
+        public var at: Date
+        public var reached: Bool
+        public var satisfaction: String?
+        public var resolved: Bool?
+        public var verdict: String?
         public var note: String
     }
 
@@ -267,45 +305,86 @@ public struct TicketStore: Sendable {
         public var ticket: Ticket
         public var assignments: [Assignment]
         public var escalations: [Escalation]
+        public var callbacks: [CallbackEntry]
         public var events: [TicketEvent]
     }
 
-    /// The ticket with its assignments (and their clocks), escalations and events, or nil when
-    /// absent or outside the caller's scope. `now` decides whether a running clock is breached.
+    /// The ticket with its assignments (clocks, rounds, rungs), escalations, callbacks and events,
+    /// or nil when absent or outside the caller's scope. `now` decides whether a running clock is breached.
     public func detail(id: Int64, for principal: Principal, now: Date = Date()) async throws -> Detail? {
         guard let t = try await ticket(id: id), try await isVisible(ticketId: id, to: principal) else { return nil }
+        let config = try await db.config.current(db, zone: zone)
+        let calc = DeadlineCalculator(calendar: config.calendar, zone: zone)
+        let escalations = try await escalations(id)
+        let events = try await events(ticketId: id)
+        let rounds = try await rounds(id)
         var assignments: [Assignment] = []
         for try await row in try await db.client.query("""
-            SELECT id, unit_id, role, status, sla_policy, dispatched_at, ended_at, extension_days,
-                   response_deadline, response_met_at, close_deadline, close_met_at,
-                   callback_started_at, callback_deadline, callback_met_at, next_escalation_level, next_escalation_at
-            FROM assignments WHERE ticket_id = \(id) ORDER BY id
+            SELECT \(unescaped: AssignmentRows.columns) FROM assignments a WHERE a.ticket_id = \(id) ORDER BY a.id
             """, logger: db.logger) {
-            let (aid, unit, role, status, sla, at, ended, ext, rd, rm, cd, cm, bs, bd, bm, nl, na) =
-                try row.decode((Int64, Int64, String, String, String?, Date, Date?, Int32, Date?, Date?, Date?, Date?, Date?, Date?, Date?, String?, Date?).self)
-            var clocks: [Clock] = []
-            // A clock stops counting when the assignment ends (returned, terminated).
-            let stop = ended ?? now
-            func clock(_ kind: String, _ start: Date, _ deadline: Date?, _ met: Date?) {
-                guard let deadline else { return }
-                clocks.append(Clock(kind: kind, startedAt: start, deadline: deadline, metAt: met, breached: (met ?? stop) > deadline))
-            }
-            clock("response", at, rd, rm)
-            clock("close", at, cd, cm)
-            if let bs { clock("callback", bs, bd, bm) }
-            assignments.append(Assignment(id: String(aid), unitId: String(unit), role: role, status: status, slaPolicy: sla,
-                                          dispatchedAt: at, endedAt: ended, extensionDays: Int(ext), clocks: clocks,
-                                          nextEscalation: nl, nextEscalationAt: na))
+            let a = try AssignmentRows.decode(row, policies: config.policies).1
+            let opinion = events.last { $0.kind == Verb.coReply.rawValue && $0.payload["unit_id"] == String(a.unitId) }
+                .map { Opinion(content: $0.payload["content"] ?? "", basis: $0.payload["basis"] ?? "", at: $0.at) }
+            assignments.append(Assignment(
+                id: String(a.id!), unitId: String(a.unitId), role: a.role.rawValue, status: a.status.rawValue, round: a.round,
+                slaPolicy: a.slaPolicy, dispatchedAt: a.dispatchedAt, endedAt: a.endedAt, extensionDays: a.close?.extensionDays ?? 0,
+                suspendedDays: a.close?.suspendedDays ?? 0, clocks: Self.clocks(a, calc: calc, now: now), rounds: rounds[a.id!] ?? [],
+                escalations: escalations.filter { $0.assignmentId == String(a.id!) }, opinion: opinion,
+                nextEscalation: a.next?.level.rawValue, nextEscalationAt: a.next?.at))
         }
-        var escalations: [Escalation] = []
-        for try await (eid, aid, unit, level, at, req, by, note) in try await db.client.query("""
-            SELECT id, assignment_id, unit_id, level, issued_at, required_by, issued_by, note FROM escalations
+        return Detail(ticket: t, assignments: assignments, escalations: escalations, callbacks: try await callbacks(id), events: events)
+    }
+
+    /// An assignment's clocks as the API shows them. A clock stops counting when the assignment
+    /// ends (returned, terminated) and stands still while suspended.
+    static func clocks(_ a: AssignmentState, calc: DeadlineCalculator, now: Date) -> [Clock] {
+        var out: [Clock] = []
+        func clock(_ kind: ClockKind, _ start: Date, _ deadline: Date?, _ met: Date?, unit: DurationUnit, suspended: Date? = nil) {
+            guard let deadline else { return }
+            let stop = met ?? suspended ?? a.endedAt ?? now
+            out.append(Clock(kind: kind.rawValue, startedAt: start, deadline: deadline, metAt: met, breached: stop > deadline,
+                             provisional: calc.isProvisional(start: start, deadline: deadline, unit: unit), suspendedSince: suspended))
+        }
+        if let r = a.response { clock(.response, r.start, a.responseDeadline, a.responseMetAt, unit: r.length.unit) }
+        if let c = a.close { clock(a.closeKind, c.start, a.closeDeadline, a.closeMetAt, unit: c.length.unit, suspended: a.suspendedSince) }
+        if let started = a.callbackStartedAt { clock(.callback, started, a.callbackDeadline, a.callbackMetAt, unit: .workingDays) }
+        return out
+    }
+
+    func escalations(_ id: Int64) async throws -> [Escalation] {
+        var out: [Escalation] = []
+        for try await (eid, aid, unit, level, clock, round, at, req, by, note) in try await db.client.query("""
+            SELECT id, assignment_id, unit_id, level, clock, round, issued_at, required_by, issued_by, note FROM escalations
             WHERE ticket_id = \(id) ORDER BY issued_at, id
-            """, logger: db.logger).decode((Int64, Int64, Int64, String, Date, Date?, Int64?, String).self) {
-            escalations.append(Escalation(id: String(eid), assignmentId: String(aid), unitId: String(unit), level: level, issuedAt: at,
-                                          requiredBy: req, issuedBy: by.map(String.init), note: note))
+            """, logger: db.logger).decode((Int64, Int64, Int64, String, String, Int32, Date, Date?, Int64?, String).self) {
+            out.append(Escalation(id: String(eid), assignmentId: String(aid), unitId: String(unit), level: level, clock: clock,
+                                  round: Int(round), issuedAt: at, requiredBy: req, issuedBy: by.map(String.init), note: note))
         }
-        return Detail(ticket: t, assignments: assignments, escalations: escalations, events: try await events(ticketId: id))
+        return out
+    }
+
+    func rounds(_ id: Int64) async throws -> [Int64: [Round]] {
+        var out: [Int64: [Round]] = [:]
+        for try await (aid, round, rd, rm, cd, cm) in try await db.client.query("""
+            SELECT r.assignment_id, r.round, r.response_deadline, r.response_met_at, r.close_deadline, r.close_met_at
+            FROM assignment_rounds r JOIN assignments a ON a.id = r.assignment_id WHERE a.ticket_id = \(id) ORDER BY r.assignment_id, r.round
+            """, logger: db.logger).decode((Int64, Int32, Date?, Date?, Date?, Date?).self) {
+            let onTime: Bool? = cm.flatMap { m in cd.map { m <= $0 } }
+            out[aid, default: []].append(Round(round: Int(round), responseDeadline: rd, responseMetAt: rm, closeDeadline: cd, closeMetAt: cm, onTime: onTime))
+        }
+        return out
+    }
+
+    /// Every callback record of the ticket, newest last.
+    func callbacks(_ id: Int64) async throws -> [CallbackEntry] {
+        var out: [CallbackEntry] = []
+        for try await (cid, aid, at, reached, sat, resolved, verdict, note) in try await db.client.query("""
+            SELECT id, assignment_id, at, reached, satisfaction, resolved, verdict, note FROM callbacks WHERE ticket_id = \(id) ORDER BY at, id
+            """, logger: db.logger).decode((Int64, Int64?, Date, Bool, String?, Bool?, String?, String).self) {
+            out.append(CallbackEntry(id: String(cid), assignmentId: aid.map(String.init), at: at, reached: reached, satisfaction: sat,
+                                     resolved: resolved, verdict: verdict, note: note))
+        }
+        return out
     }
 
     /// A ticket's events, oldest first.

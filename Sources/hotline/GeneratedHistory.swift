@@ -41,7 +41,7 @@ struct HistorySimulator {
     /// Tickets received after this moment get a duplicate fingerprint (the finder looks back a week).
     let fingerprintSince: Date
 
-    private var schedule: EscalationSchedule { EscalationSchedule(calculator: calc, policy: policy) }
+    private var ladder: Ladder { Ladder(calculator: calc, policy: policy) }
 
     /// Lead-assignment facts the ladder and the ticket row need.
     private struct Lead {
@@ -184,18 +184,19 @@ struct HistorySimulator {
                 }
             }
             // The escalation ladder over the time the close clock ran (or runs) unmet.
-            var next: (level: EscalationLevel, at: Date)? = (.reminder, schedule.dueAt(.reminder, start: lead.dispatched, deadline: lead.closeDeadline,
-                                                                                           previousIssuedAt: nil, region: region))
-            while let rung = next, rung.at < ladderEnd {
+            let clock = LadderClock(kind: .close, start: lead.dispatched, deadline: lead.closeDeadline, unit: policy.close.unit, running: true, region: region)
+            var issued: [Rung] = []
+            while let rung = ladder.next(clock, issued: issued), rung.at < ladderEnd {
                 out.escalations.int(id); out.escalations.int(lead.id); out.escalations.int(lead.unit); out.escalations.text(rung.level.rawValue)
                 out.escalations.time(rung.at)
-                out.escalations.time(schedule.requiredBy(rung.level, issuedAt: rung.at, deadline: lead.closeDeadline, region: region))
+                out.escalations.time(ladder.requiredBy(rung.level, clock: .close, issuedAt: rung.at, deadline: lead.closeDeadline, region: region))
                 out.escalations.endRow()
                 event(rung.at, "system", "escalation", nil, nil,
                       payload: "{\"level\":\"\(rung.level.rawValue)\",\"unit_id\":\"\(lead.unit)\",\"issued_by\":\"system\"}")
-                next = rung.level.next.map { ($0, schedule.dueAt($0, start: lead.dispatched, deadline: lead.closeDeadline, previousIssuedAt: rung.at, region: region)) }
+                issued.append(Rung(clock: .close, round: 1, level: rung.level, issuedAt: rung.at, requiredBy: nil))
             }
             let open = ended == nil && closeMet == nil
+            let next = ladder.next(clock, issued: issued).map { (level: $0.level, at: $0.at) }
             assignment(&out, id: lead.id, ticket: id, received: received, unit: lead.unit, dispatched: lead.dispatched, ended: ended, status: ended == nil ? "active" : "ended",
                        region: region, response: responseDeadline, responseMet: responseMet, close: lead.closeDeadline, closeMet: closeMet,
                        extensionDays: extensionDays, callback: callbackStart.map { ($0, callbackDeadline!, callbackMet) },

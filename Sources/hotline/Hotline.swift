@@ -107,6 +107,7 @@ struct Seed: AsyncParsableCommand {
                 print("\(file): \(report.created) created, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected.count) rejected")
                 for r in report.rejected { print("  line \(r.line): \(r.errors.map(\.description).joined(separator: "; "))") }
                 if !report.rejected.isEmpty { throw ExitCode(1) }
+                if kind == .calendar { try await CalendarStore(db: db).publishYears(of: text, zone: zone) }
             }
         }
     }

@@ -50,8 +50,9 @@ import Testing
             var c = clocks(r, assignment: 0)
             #expect(c["response"]?["deadline"] as? String == "2026-10-09T00:00:00+08:00")  // Oct 8 is the first working day
             #expect(c["close"]?["deadline"] as? String == "2026-10-14T00:00:00+08:00")     // 8, 9, 10 (make-up), 12, 13
-            #expect(a0?["next_escalation"] as? String == "reminder")
-            #expect(a0?["next_escalation_at"] as? String == "2026-10-13T00:00:00+08:00")
+            // The response clock climbs the ladder too: 催签 at its deadline comes first.
+            #expect(a0?["next_escalation"] as? String == "urging")
+            #expect(a0?["next_escalation_at"] as? String == "2026-10-09T00:00:00+08:00")
             let dispatchEvent = (r.json["events"] as? [[String: Any]])?.last?["payload"] as? [String: Any]
             #expect(dispatchEvent?["routing_rule_row_id"] as? String == ruleRow)
             #expect(dispatchEvent?["via"] as? String == "rule")

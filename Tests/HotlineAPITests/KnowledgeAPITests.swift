@@ -26,7 +26,8 @@ import Testing
             let entryId = try #require(suggestions.first?["entry_id"] as? String)
             let id = try #require(t.json["id"] as? String)
             let answered = try await app.request(.post, "/v1/tickets/\(id)/answer", token: agent, json: ["kb_entry_id": entryId])
-            #expect(answered.json["status"] as? String == "answered")
+            // Not sampled for a callback (ticket ids 1–9 at 10 %): the direct answer closes the ticket.
+            #expect(answered.json["status"] as? String == "closed", "\(answered.body)")
             #expect(answered.json["kb_entry_id"] as? String == entryId && answered.json["kb_version"] as? Int == 1)
             let originalAnswer = (answered.json["outcome"] as? [String: String])?["answer"]
             #expect(originalAnswer?.contains("劳动保障监察") == true || (originalAnswer?.isEmpty == false))

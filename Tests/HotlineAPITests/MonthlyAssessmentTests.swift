@@ -73,8 +73,33 @@ import Testing
             #expect(reopened.json["status"] as? String == "reopened")
             let close = ((reopened.json["assignments"] as? [[String: Any]])?.first?["clocks"] as? [[String: Any]])?.first { $0["kind"] as? String == "close" }
             #expect(close?["deadline"] as? String == "2026-10-30T00:00:00+08:00")  // fresh: 23, 26, 27, 28, 29
+            // A new round: signed for again before the reply; round 1 stays as it was (replied in time).
+            try await act(t3, "reply", xx, ["content": "再次处理", "caller_informed": true], "2026-10-22T10:30:00+08:00", expect: .conflict)
+            try await act(t3, "accept", xx, [:], "2026-10-22T11:00:00+08:00")
             try await replyAndApprove(t3, xx, "2026-10-23T10:00:00+08:00", "2026-10-23T11:00:00+08:00")
             try await act(t3, "callback", caller, ["reached": true, "satisfaction": "satisfied", "resolved": true], "2026-10-23T15:00:00+08:00")
+
+            // T11 co-handled by 清波街道 (上城区) and suspended for two working days: replied after the
+            // original deadline (end of 19 Oct) but inside the one the suspension moved (end of 21 Oct).
+            let t11 = try await ticket("T11", "2026-10-12T09:00:00+08:00")
+            try await act(t11, "dispatch", dispatcher, ["lead_unit_id": try await app.unit("XHQ-XX"), "co_unit_ids": [try await app.unit("SCQ-QB")]],
+                          "2026-10-12T10:00:00+08:00")
+            try await act(t11, "accept", xx, [:], "2026-10-12T11:00:00+08:00")
+            try await act(t11, "suspend", xx, ["reason": "awaiting_ruling", "note": "等待仲裁结果"], "2026-10-13T10:00:00+08:00")
+            try await act(t11, "suspend-decision", dispatcher, ["approve": true], "2026-10-13T11:00:00+08:00")
+            try await act(t11, "co-reply", qb, ["content": "清波街道意见：配合现场核查", "basis": "属地"], "2026-10-13T15:00:00+08:00")
+            let resumed = try await act(t11, "resume", xx, ["note": "仲裁已出"], "2026-10-15T11:00:00+08:00")
+            let lead11 = (resumed.json["assignments"] as? [[String: Any]])?.first { $0["role"] as? String == "lead" }
+            let close11 = (lead11?["clocks"] as? [[String: Any]])?.first { $0["kind"] as? String == "close" }
+            #expect(close11?["deadline"] as? String == "2026-10-22T00:00:00+08:00" && lead11?["suspended_days"] as? Int == 2)
+            let co11 = (resumed.json["assignments"] as? [[String: Any]])?.first { $0["role"] as? String == "co" }
+            #expect((co11?["clocks"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["response", "co_reply"])
+            // The co-unit's opinion is shown to the lead unit and to the reviewer.
+            let seenByLead = try await app.request(.get, "/v1/tickets/\(t11)", token: xx).json
+            let opinion = ((seenByLead["assignments"] as? [[String: Any]])?.first { $0["role"] as? String == "co" })?["opinion"] as? [String: Any]
+            #expect(opinion?["content"] as? String == "清波街道意见：配合现场核查")
+            try await replyAndApprove(t11, xx, "2026-10-21T10:00:00+08:00", "2026-10-21T11:00:00+08:00")
+            try await act(t11, "callback", caller, ["reached": true, "satisfaction": "satisfied", "resolved": true], "2026-10-22T10:00:00+08:00")
 
             // T4 terminated: excluded from every base.
             let t4 = try await ticket("T4", "2026-10-12T09:00:00+08:00")
@@ -132,36 +157,43 @@ import Testing
             #expect(rows.map { $0["unit_code"] as? String } == ["SCQ", "XHQ", "GSQ"])  // ranked, unranked last
             let byCode = Dictionary(uniqueKeysWithValues: rows.map { ($0["unit_code"] as? String ?? "", $0) })
             func counts(_ code: String) -> [String: Int] { (byCode[code]?["counts"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int } }
+            // By hand: XHQ has T1, T2, T3 (reopened), T5 (returned), T9 (not yet due), T11 (suspended).
             let x = counts("XHQ")
-            #expect(x == ["dispatched": 5, "returned": 1, "responded_in_time": 2, "due": 3, "closed_in_time": 2, "overdue": 1,
-                          "extended": 1, "reopened": 1, "reached": 3, "resolved": 2, "satisfied": 2, "basically_satisfied": 1, "unsatisfied": 0])
+            #expect(x == ["dispatched": 6, "returned": 1, "responded_in_time": 3, "due": 4, "closed_in_time": 3, "overdue": 1,
+                          "extended": 1, "reopened": 1, "reached": 4, "resolved": 3, "satisfied": 3, "basically_satisfied": 1, "unsatisfied": 0,
+                          "co_dispatched": 0, "co_due": 0, "co_replied_in_time": 0])
             let xr = byCode["XHQ"] ?? [:]
-            #expect(xr["received"] as? Int == 4)
-            #expect(xr["response_rate"] as? Double == 0.5)
-            #expect(abs((xr["on_time_close_rate"] as? Double ?? 0) - 2.0 / 3) < 1e-9)
-            #expect(abs((xr["resolution_rate"] as? Double ?? 0) - 2.0 / 3) < 1e-9)
+            #expect(xr["received"] as? Int == 5)
+            #expect(xr["response_rate"] as? Double == 0.6)
+            #expect(xr["on_time_close_rate"] as? Double == 0.75)
+            #expect(xr["resolution_rate"] as? Double == 0.75)
             #expect(xr["satisfaction_rate"] as? Double == 1.0)
-            #expect(xr["return_rate"] as? Double == 0.2)
-            #expect(xr["reopen_rate"] as? Double == 0.25)
-            #expect(xr["score"] as? Double == 73.33)
-            #expect(xr["rank"] as? Int == 2)
+            #expect(abs((xr["return_rate"] as? Double ?? 0) - 1.0 / 6) < 1e-9)
+            #expect(xr["reopen_rate"] as? Double == 0.2)
+            #expect(xr["score"] as? Double == 79.25)   // 100 × (0.30 × 0.6 + 0.35 × 0.75 + 0.35 × 1)
+            let basis = (xr["score_basis"] as? [[String: Any]] ?? []).map { "\($0["rate"] ?? ""):\($0["value"] ?? ""):\($0["weight"] ?? "")" }
+            #expect(basis == ["response_rate:0.6:0.3", "resolution_rate:0.75:0.35", "satisfaction_rate:1:0.35"])
+            #expect(xr["rank"] as? Int == 2 && xr["co_received"] as? Int == 0)
             let s = counts("SCQ")
             #expect(s == ["dispatched": 3, "returned": 0, "responded_in_time": 3, "due": 3, "closed_in_time": 3, "overdue": 0,
-                          "extended": 0, "reopened": 0, "reached": 1, "resolved": 1, "satisfied": 1, "basically_satisfied": 0, "unsatisfied": 0])
+                          "extended": 0, "reopened": 0, "reached": 1, "resolved": 1, "satisfied": 1, "basically_satisfied": 0, "unsatisfied": 0,
+                          "co_dispatched": 1, "co_due": 1, "co_replied_in_time": 1])
             #expect(byCode["SCQ"]?["score"] as? Double == 100 && byCode["SCQ"]?["rank"] as? Int == 1)
+            #expect(byCode["SCQ"]?["co_received"] as? Int == 1 && byCode["SCQ"]?["co_reply_on_time_rate"] as? Double == 1)
             #expect(byCode["GSQ"]?["received"] as? Int == 0 && byCode["GSQ"]?["score"] == nil && byCode["GSQ"]?["rank"] == nil)
 
             // The basically-satisfied weight is configuration.
             #expect(try await app.request(.put, "/v1/assessment-settings", token: admin, json: ["basically_satisfied_weight": 0.5]).status == .ok)
             let half = try await app.request(.get, "/v1/reports/monthly?month=2026-10&level=district", token: supervisor).items
             let xhq = half.first { $0["unit_code"] as? String == "XHQ" }
-            #expect(abs((xhq?["satisfaction_rate"] as? Double ?? 0) - 2.5 / 3) < 1e-9)
-            #expect(xhq?["score"] as? Double == 67.5)
+            #expect(xhq?["satisfaction_rate"] as? Double == 0.875)
+            #expect(abs((xhq?["score"] as? Double ?? 0) - 74.875) < 0.006)   // 18 + 26.25 + 30.625, to two decimals
             #expect(try await app.request(.put, "/v1/assessment-settings", token: admin, json: ["response_weight": 2]).fieldErrors == ["response_weight"])
+            #expect(try await app.request(.put, "/v1/assessment-settings", token: admin, json: ["missing_rate": "ignore"]).fieldErrors == ["missing_rate"])
 
             // Streets: 西溪街道 has T1–T3, T5 (returned) and T9.
             let streets = try await app.request(.get, "/v1/reports/monthly?month=2026-10&level=street", token: supervisor).items
-            #expect(streets.first { $0["unit_code"] as? String == "XHQ-XX" }?["received"] as? Int == 4)
+            #expect(streets.first { $0["unit_code"] as? String == "XHQ-XX" }?["received"] as? Int == 5)
             #expect(streets.first { $0["unit_code"] as? String == "SCQ-HB" }?["received"] as? Int == 1)
 
             // CSV with BOM and Chinese headers; XLSX is a zip workbook.
@@ -169,7 +201,8 @@ import Testing
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             #expect(csv.body.hasPrefix("\u{FEFF}2026年10月"))
             #expect(csv.body.contains("排名,单位编码,单位名称,层级,派单量"))
-            #expect(csv.body.contains("2,XHQ,西湖区人民政府,区县,4,2,50.00%,3,2,66.67%,3,2,66.67%,2,1,0,83.33%,1,20.00%,1,25.00%,1,1,67.50"))
+            #expect(csv.body.contains("2,XHQ,西湖区人民政府,区县,5,3,60.00%,4,3,75.00%,4,3,75.00%,3,1,0,87.50%,1,16.67%,1,20.00%,1,1,74.8"))
+            #expect(csv.body.contains("响应率60.00%×0.3+解决率75.00%×0.35+满意率87.50%×0.35,0,"))
             let xlsx = try await app.client.execute(uri: "/v1/reports/monthly?month=2026-10&format=xlsx", method: .get,
                                                     headers: [.authorization: "Bearer \(supervisor)"]) { Array($0.body.readableBytesView) }
             #expect(xlsx.prefix(2) == [0x50, 0x4B])  // "PK"
@@ -179,7 +212,7 @@ import Testing
             let wechat = hotlines.first { $0["hotline_number"] as? String == "12345" && $0["channel"] as? String == "wechat" }
             #expect(wechat?["received"] as? Int == 1 && wechat?["answered_directly"] as? Int == 1 && wechat?["direct_answer_rate"] as? Double == 1)
             let phone = hotlines.first { $0["hotline_number"] as? String == "12345" && $0["channel"] as? String == "phone" }
-            #expect(phone?["received"] as? Int == 8 && phone?["answered_directly"] as? Int == 0)
+            #expect(phone?["received"] as? Int == 9 && phone?["answered_directly"] as? Int == 0)
             #expect(try await app.request(.get, "/v1/reports/monthly?month=2026-13", token: supervisor).fieldErrors == ["month"])
             #expect(try await app.request(.get, "/v1/reports/monthly?month=2026-10", token: xx).status == .forbidden)
         }

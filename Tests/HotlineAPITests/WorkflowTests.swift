@@ -83,7 +83,9 @@ import Testing
                 try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["title": title])).json["id"] as? String ?? "?"
             }
             let a = try await new("a"), b = try await new("b"), c = try await new("c"), d = try await new("d"), e = try await new("e")
-            #expect(try await app.request(.post, "/v1/tickets/\(a)/answer", token: agent, json: ["answer": "按政策可以办理"]).json["status"] as? String == "answered")
+            // Unsampled, the direct answer closes the ticket; sampled, it waits for a callback.
+            let answered = try await app.request(.post, "/v1/tickets/\(a)/answer", token: agent, json: ["answer": "按政策可以办理"]).json
+            #expect(answered["status"] as? String == (TicketDecision.sampled(ticket: Int64(a)!, percent: 10) ? "awaiting_callback" : "closed"))
             #expect(try await app.request(.post, "/v1/tickets/\(a)/answer", token: agent, json: ["answer": "x"]).status == .conflict)
             #expect(try await app.request(.post, "/v1/tickets/\(b)/answer", token: agent, json: ["answer": "x", "kb_entry_id": "KB1"]).fieldErrors == ["kb_entry_id"])
             #expect(try await app.request(.post, "/v1/tickets/\(b)/reject", token: agent, json: ["reason": "涉法涉诉", "advice": "请向法院咨询"]).json["status"] as? String == "rejected")
@@ -126,9 +128,18 @@ import Testing
             _ = try await app.request(.put, "/v1/hotlines/12333", token: admin, json: ["name": "人社热线", "merge_mode": "parallel", "default_unit_id": rsj])
             r = try await dispatchNew(vague.merging(["hotline_number": "12333", "region_code": NSNull()]) { $1 })
             #expect(lead(r) == rsj && via(r) == "hotline_default")
-            // No rule but a strong knowledge-base match: the entry's responsible unit (过期食品 → 市场监督管理局).
+            // No rule but a strong knowledge-base match: the entry's responsible unit (过期食品 → 市场监督管理局)
+            // is only a suggestion by default (kb_routing off) — recorded, not dispatched to.
+            let scjg = try await app.unit("SCJG")
             r = try await dispatchNew(["category_code": "其他", "region_code": NSNull()])
-            #expect(lead(r) == (try await app.unit("SCJG")) && via(r) == "kb_entry")
+            #expect(r.status == .conflict)   // nothing else matches: manual triage
+            r = try await dispatchNew(["category_code": "其他", "region_code": "330106002"])
+            let payload = (r.json["events"] as? [[String: Any]])?.last?["payload"] as? [String: Any]
+            #expect(via(r) == "region_government" && payload?["kb_suggested_unit_id"] as? String == scjg)
+            #expect(try await app.request(.put, "/v1/assessment-settings", token: admin, json: ["kb_routing": true]).json["kb_routing"] as? Bool == true)
+            r = try await dispatchNew(["category_code": "其他", "region_code": NSNull()])
+            #expect(lead(r) == scjg && via(r) == "kb_entry")
+            _ = try await app.request(.put, "/v1/assessment-settings", token: admin, json: ["kb_routing": false])
             // Rules: the more specific one wins; a new version replaces the old for new tickets.
             let cgj = try await app.unit("CGJ"), xhqCgj = try await app.unit("XHQ-CGJ")
             let v1 = try await app.request(.post, "/v1/routing-rules", token: admin, json: ["category_code": "城市管理", "lead_unit_id": cgj])
@@ -206,7 +217,10 @@ import Testing
             #expect(r.status == .ok)
             let esc = r.json["escalations"] as? [[String: Any]] ?? []
             #expect(esc.map { $0["level"] as? String } == ["supervision"] && esc.first?["issued_by"] as? String != nil)
-            #expect((r.json["assignments"] as? [[String: Any]])?.first?["next_escalation"] as? String == "referral")
+            // Not yet signed for: the rung is on the response clock (催签 and above), round 1.
+            #expect(esc.first?["clock"] as? String == "response" && esc.first?["round"] as? Int == 1)
+            let own = (r.json["assignments"] as? [[String: Any]])?.first?["escalations"] as? [[String: Any]]
+            #expect(own?.map { $0["level"] as? String } == ["supervision"])
             #expect(try await app.request(.post, "/v1/tickets/\(id)/escalate", token: supervisor, json: ["level": "supervision"]).status == .conflict)
             #expect(try await app.request(.post, "/v1/tickets/\(id)/escalate", token: supervisor, json: ["level": "loud"]).fieldErrors == ["level"])
         }

@@ -4,10 +4,19 @@ import Testing
 @Suite struct AssessmentTests {
     @Test func scoreIsTheWeightedMeanOfTheRatesThatExist() {
         let s = AssessmentSettings()
-        #expect(UnitAssessment.score(response: 0.5, resolution: 2.0 / 3, satisfaction: 1, settings: s) == 73.33)
-        // No callbacks yet: response alone.
-        #expect(UnitAssessment.score(response: 0.8, resolution: nil, satisfaction: nil, settings: s) == 80)
-        #expect(UnitAssessment.score(response: nil, resolution: nil, satisfaction: nil, settings: s) == nil)
+        #expect(UnitAssessment.score(response: 0.5, resolution: 2.0 / 3, satisfaction: 1, settings: s).0 == 73.33)
+        // No callbacks yet: response alone (renormalized), and the basis says so.
+        let (alone, basis) = UnitAssessment.score(response: 0.8, resolution: nil, satisfaction: nil, settings: s)
+        #expect(alone == 80 && basis.map(\.rate) == ["response_rate"] && basis[0].weight == 1)
+        #expect(UnitAssessment.score(response: nil, resolution: nil, satisfaction: nil, settings: s).0 == nil)
+    }
+
+    @Test func missingRateZeroCountsAMissingRateAsZero() {
+        let s = AssessmentSettings(missingRate: .zero)
+        let (score, basis) = UnitAssessment.score(response: 0.8, resolution: nil, satisfaction: nil, settings: s)
+        #expect(score == 24)  // 100 × 0.30 × 0.8
+        #expect(basis.map(\.rate) == ["response_rate", "resolution_rate", "satisfaction_rate"] && basis[1].value == 0)
+        #expect(UnitAssessment.score(response: nil, resolution: nil, satisfaction: nil, settings: s).0 == nil)
     }
 
     @Test func ratesFromCountsAndTheBasicallySatisfiedWeight() {
@@ -47,28 +56,15 @@ import Testing
         #expect(UnitCounts.rollUp(counts, paths: paths, levels: levels, to: "street")[3]?.dispatched == 5)
         #expect(UnitCounts.rollUp(counts, paths: paths, levels: levels, to: "city")[1]?.dispatched == 12)
     }
-
-    @Test func callbackOutcomes() {
-        #expect(Lifecycle.afterCallback(from: .awaitingCallback, reached: true, satisfaction: .satisfied, verdict: nil, attemptsExhausted: false) == .closed)
-        #expect(Lifecycle.afterCallback(from: .awaitingCallback, reached: true, satisfaction: .unsatisfied, verdict: .reopen, attemptsExhausted: false) == .reopened)
-        #expect(Lifecycle.afterCallback(from: .awaitingCallback, reached: true, satisfaction: .unsatisfied, verdict: .closeUnreasonable, attemptsExhausted: false) == .closed)
-        #expect(Lifecycle.afterCallback(from: .awaitingCallback, reached: false, satisfaction: nil, verdict: nil, attemptsExhausted: false) == .awaitingCallback)
-        #expect(Lifecycle.afterCallback(from: .awaitingCallback, reached: false, satisfaction: nil, verdict: nil, attemptsExhausted: true) == .closed)
-        #expect(Lifecycle.afterCallback(from: .answered, reached: true, satisfaction: .unsatisfied, verdict: .reopen, attemptsExhausted: false) == .closed)
-    }
 }
 
 @Suite struct LifecycleTests {
     @Test func everyVerbsStatesAndTargets() {
         #expect(Lifecycle.allowedVerbs(from: .registered).map(\.rawValue).sorted() == ["answer", "dispatch", "merge", "reject", "terminate", "transfer"])
         #expect(Lifecycle.allowedVerbs(from: .closed).isEmpty && Lifecycle.allowedVerbs(from: .terminated).isEmpty)
-        #expect(Lifecycle.target(.returnDecision, from: .returnRequested, approve: false, resume: .dispatched) == .dispatched)
-        #expect(Lifecycle.target(.returnDecision, from: .returnRequested, approve: true) == .dispatched)
-        #expect(Lifecycle.target(.extensionDecision, from: .extensionRequested, approve: false, resume: .reopened) == .reopened)
-        #expect(Lifecycle.target(.replyReview, from: .replied, approve: false) == .accepted)
-        #expect(Lifecycle.target(.replyReview, from: .replied, approve: true) == .awaitingCallback)
-        #expect(Lifecycle.target(.accept, from: .registered) == nil)
-        #expect(Lifecycle.allowed(.reply, from: .reopened) && !Lifecycle.allowed(.reply, from: .dispatched))
+        // A reopened ticket is signed for again before anything else.
+        #expect(Lifecycle.allowed(.accept, from: .reopened) && !Lifecycle.allowed(.reply, from: .reopened) && !Lifecycle.allowed(.reply, from: .dispatched))
+        #expect(Lifecycle.allowed(.resume, from: .suspended) && !Lifecycle.allowed(.reply, from: .suspended))
         for s in TicketStatus.allCases where !s.isOpen { #expect(!Lifecycle.allowed(.terminate, from: s)) }
     }
 

@@ -163,6 +163,7 @@ public enum Seeds {
             let text = try String(contentsOf: TestDatabase.dbDirectory.appendingPathComponent("seed/\(file)"), encoding: .utf8)
             let report = try await importer.run(kind, csv: text, actor: nil)
             precondition(report.rejected.isEmpty, "seed \(file) rejected lines: \(report.rejected)")
+            if kind == .calendar { try await CalendarStore(db: db).publishYears(of: text, zone: try ServiceClockZone()) }
         }
     }
 }

@@ -11,16 +11,42 @@ public struct WorkingCalendar: Sendable, Equatable {
     /// National exceptions by day, and per-region overrides that take precedence for that region.
     public var exceptions: [LocalDay: Kind]
     public var regional: [String: [LocalDay: Kind]]
+    /// Years whose State Council notice is loaded; nil treats every year as published (exceptions only).
+    public var published: Set<Int>?
+    /// Statutory holidays of the unpublished years in `provisionalYears` (see `StatutoryHolidays`).
+    public private(set) var statutory: Set<LocalDay> = []
 
-    public init(exceptions: [LocalDay: Kind] = [:], regional: [String: [LocalDay: Kind]] = [:]) {
+    public init(exceptions: [LocalDay: Kind] = [:], regional: [String: [LocalDay: Kind]] = [:],
+                published: Set<Int>? = nil, provisionalYears: ClosedRange<Int>? = nil) {
         self.exceptions = exceptions
         self.regional = regional
+        self.published = published
+        if let published, let provisionalYears {
+            for year in provisionalYears where !published.contains(year) { statutory.formUnion(StatutoryHolidays.days(year)) }
+        }
     }
 
+    /// Explicit exceptions (regional first) win; in an unpublished year the statutory holidays
+    /// are off; otherwise Monday–Friday.
     public func isWorkingDay(_ day: LocalDay, region: String? = nil) -> Bool {
         if let region, let kind = regional[region]?[day] { return kind == .workday }
         if let kind = exceptions[day] { return kind == .workday }
+        if statutory.contains(day) { return false }
         return !day.isWeekend
+    }
+
+    /// Whether the year's notice is loaded.
+    public func isPublished(_ year: Int) -> Bool { published?.contains(year) ?? true }
+
+    /// Working days d with `from` < d ≤ `to` (the counting rule's 次日起算 applied to an interval).
+    public func workingDays(after from: LocalDay, through to: LocalDay, region: String? = nil) -> Int {
+        guard to > from else { return 0 }
+        var n = 0, d = from
+        while d < to {
+            d = d.adding(days: 1)
+            if isWorkingDay(d, region: region) { n += 1 }
+        }
+        return n
     }
 
     /// The Nth working day strictly after `day` (次日起算). N ≥ 1.
@@ -130,6 +156,13 @@ public struct DeadlineCalculator: Sendable {
         if naturalTime { return deadline.addingTimeInterval(Double(n) * 86400) }
         let lastDay = zone.localDay(of: deadline.addingTimeInterval(-0.001))
         return zone.endOfDay(calendar.nthWorkingDay(after: lastDay, n, region: region))
+    }
+
+    /// A working-day deadline is provisional while a year it counts through is unpublished.
+    public func isProvisional(start: Date, deadline: Date, unit: DurationUnit) -> Bool {
+        guard unit == .workingDays else { return false }
+        let first = zone.localDay(of: start).year, last = zone.localDay(of: deadline.addingTimeInterval(-0.001)).year
+        return (first...max(first, last)).contains { !calendar.isPublished($0) }
     }
 
     /// The start of the last working day on or before the day a deadline closes: when the

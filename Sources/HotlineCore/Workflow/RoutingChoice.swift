@@ -57,3 +57,33 @@ public enum RoutingChoice {
         return best?.rule
     }
 }
+
+/// Where a dispatch goes, and why.
+public struct Route: Sendable, Equatable {
+    public var lead: Int64
+    public var co: [Int64]
+    public var policy: String
+    public var via: String            // manual, rule, kb_entry, hotline_default, region_government
+    public var rule: RouteCandidates.Rule?
+    public var kbEntry: Int64?
+}
+
+public enum Routing {
+    /// Explicit units; else the catalogue's most specific rule; else the knowledge base's
+    /// responsible unit, only where `kb_routing` is on; else the hotline's default unit; else the
+    /// government of the ticket's region (属地兜底); nil means manual triage.
+    public static func choose(explicitLead: Int64?, co: [Int64], sla: String?, ticketPolicy: String?,
+                              candidates c: RouteCandidates, kbRouting: Bool) -> Route? {
+        let fallback = sla ?? ticketPolicy ?? "standard"
+        if let explicitLead { return Route(lead: explicitLead, co: co, policy: fallback, via: "manual") }
+        if let rule = c.rule {
+            return Route(lead: rule.lead, co: rule.co, policy: sla ?? ticketPolicy ?? rule.policy, via: "rule", rule: rule)
+        }
+        if kbRouting, let kb = c.kbSuggestion {
+            return Route(lead: kb.unit, co: [], policy: fallback, via: "kb_entry", kbEntry: kb.entry)
+        }
+        if let unit = c.hotlineDefault { return Route(lead: unit, co: [], policy: fallback, via: "hotline_default") }
+        if let unit = c.regionGovernment { return Route(lead: unit, co: [], policy: fallback, via: "region_government") }
+        return nil
+    }
+}

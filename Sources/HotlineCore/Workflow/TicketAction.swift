@@ -12,6 +12,10 @@ public enum TicketAction: Sendable, Equatable {
     case decideReturn(approve: Bool, newLead: Int64?, note: String)
     case requestExtension(days: Int, reason: String)
     case decideExtension(approve: Bool, note: String)
+    case suspend(reason: String, note: String, until: LocalDay?)
+    case decideSuspension(approve: Bool, note: String)
+    case resume(note: String)
+    case coReply(content: String, basis: String)
     case reply(content: String, basis: String, callerInformed: Bool)
     case reviewReply(approve: Bool, note: String)
     case escalate(level: EscalationLevel, note: String)
@@ -30,6 +34,10 @@ public enum TicketAction: Sendable, Equatable {
         case .decideReturn: return .returnDecision
         case .requestExtension: return .extensionRequest
         case .decideExtension: return .extensionDecision
+        case .suspend: return .suspend
+        case .decideSuspension: return .suspendDecision
+        case .resume: return .resume
+        case .coReply: return .coReply
         case .reply: return .reply
         case .reviewReply: return .replyReview
         case .escalate: return .escalate
@@ -41,7 +49,7 @@ public enum TicketAction: Sendable, Equatable {
     /// Whether the decision (for *-decision and review verbs) approves.
     public var approves: Bool {
         switch self {
-        case .decideReturn(let a, _, _), .decideExtension(let a, _), .reviewReply(let a, _): return a
+        case .decideReturn(let a, _, _), .decideExtension(let a, _), .reviewReply(let a, _), .decideSuspension(let a, _): return a
         default: return true
         }
     }
@@ -70,6 +78,7 @@ public enum TicketAction: Sendable, Equatable {
         public var satisfaction: String?
         public var resolved: Bool?
         public var verdict: String?
+        public var until: String?
         public init() {}
     }
 
@@ -134,6 +143,21 @@ public enum TicketAction: Sendable, Equatable {
             action = .requestExtension(days: days, reason: reason)
         case .extensionDecision:
             action = .decideExtension(approve: decision(), note: note)
+        case .suspend:
+            let reason = c.requiredText("reason", r.reason, maxLength: 40) ?? ""
+            var until: LocalDay? = nil
+            if let u = r.until {
+                if let d = LocalDay(iso: u) { until = d } else { c.add("until", "must be a date (YYYY-MM-DD)") }
+            }
+            action = .suspend(reason: reason, note: note, until: until)
+        case .suspendDecision:
+            action = .decideSuspension(approve: decision(), note: note)
+        case .resume:
+            action = .resume(note: note)
+        case .coReply:
+            let content = c.requiredText("content", r.content, maxLength: 10_000, multiline: true) ?? ""
+            let basis = c.optionalText("basis", r.basis, maxLength: 2000, multiline: true) ?? ""
+            action = .coReply(content: content, basis: basis)
         case .reply:
             let content = c.requiredText("content", r.content, maxLength: 10_000, multiline: true) ?? ""
             let basis = c.optionalText("basis", r.basis, maxLength: 2000, multiline: true) ?? ""

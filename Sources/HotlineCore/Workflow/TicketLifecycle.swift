@@ -1,0 +1,76 @@
+/// The lifecycle of DOMAIN.md as a pure state machine: which verb may be applied in which state,
+/// by which roles, and where it leads. `TicketDecision` applies it with the clocks.
+public enum Verb: String, Sendable, CaseIterable, Codable {
+    case answer, reject, transfer, merge, dispatch, accept
+    case `return` = "return"
+    case returnDecision = "return-decision"
+    case extensionRequest = "extension"
+    case extensionDecision = "extension-decision"
+    case suspend
+    case suspendDecision = "suspend-decision"
+    case resume
+    case coReply = "co-reply"
+    case reply
+    case replyReview = "reply-review"
+    case callback
+    case escalate
+    case terminate
+
+    /// Who may apply the verb (API.md's tables). Handlers are further limited to their own units.
+    public var roles: Set<Role> {
+        switch self {
+        case .answer, .reject, .transfer: return [.agent]
+        case .merge: return [.agent, .dispatcher]
+        case .dispatch: return [.dispatcher, .agent]
+        case .accept, .return, .extensionRequest, .reply, .suspend, .coReply: return [.handler]
+        case .returnDecision, .extensionDecision, .replyReview, .suspendDecision: return [.dispatcher]
+        case .resume: return [.handler, .dispatcher]
+        case .callback: return [.callback]
+        case .escalate: return [.supervisor]
+        case .terminate: return [.dispatcher, .supervisor]
+        }
+    }
+
+    /// Verbs a unit's handler performs on the lead assignment.
+    public var isLeadUnitAction: Bool { [.accept, .return, .extensionRequest, .reply, .suspend, .resume].contains(self) }
+}
+
+public enum Lifecycle {
+    /// States in which assignments are running (a co-unit may sign and give its opinion).
+    public static let working: Set<TicketStatus> = [.dispatched, .accepted, .returnRequested, .extensionRequested,
+                                                    .suspensionRequested, .suspended, .replied, .reopened]
+
+    /// States from which a verb may start on the lead's side (a co-unit's `accept` and `co-reply`
+    /// are allowed in every working state; `TicketDecision` tells them apart).
+    public static func allowed(_ verb: Verb, from s: TicketStatus) -> Bool {
+        switch verb {
+        case .answer, .reject, .transfer, .merge, .dispatch: return s == .registered
+        case .accept: return s == .dispatched || s == .reopened
+        case .return: return s == .dispatched || s == .accepted || s == .reopened
+        case .returnDecision: return s == .returnRequested
+        case .extensionRequest, .suspend, .reply: return s == .accepted
+        case .extensionDecision: return s == .extensionRequested
+        case .suspendDecision: return s == .suspensionRequested
+        case .resume: return s == .suspended
+        case .coReply: return working.contains(s)
+        case .replyReview: return s == .replied
+        case .callback: return s == .awaitingCallback
+        case .escalate: return [.dispatched, .accepted, .returnRequested, .extensionRequested, .suspensionRequested, .suspended, .reopened].contains(s)
+        case .terminate: return s.isOpen
+        }
+    }
+
+    /// Every verb allowed from a state (for the 409 answer).
+    public static func allowedVerbs(from s: TicketStatus) -> [Verb] {
+        Verb.allCases.filter { allowed($0, from: s) }
+    }
+}
+
+/// 三单一函: the escalation ladder.
+public enum EscalationLevel: String, Sendable, CaseIterable, Codable, Comparable {
+    case reminder, urging, supervision, referral
+
+    public var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+    public var next: EscalationLevel? { rank + 1 < Self.allCases.count ? Self.allCases[rank + 1] : nil }
+}
