@@ -9,10 +9,11 @@ BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
 export DATABASE_URL="$BASE/bench_export" LOG_LEVEL=warning
 swift build -c release --product hotline >/dev/null
 BIN="$(swift build -c release --show-bin-path)/hotline"
+BENCH="$(swift build -c release --show-bin-path)/hotline-bench"
 if [ "${REUSE:-0}" != 1 ]; then
   psql -X -q "$BASE/postgres" -c "DROP DATABASE IF EXISTS bench_export WITH (FORCE)" -c "CREATE DATABASE bench_export"
   "$BIN" migrate >/dev/null && "$BIN" seed --demo >/dev/null
-  /usr/bin/time -f "gen: %e s, peak RSS %M KB" "$BIN" gen tickets --count "$N" --month 2026-10 --as-of 2026-11-22T10:00:00+08:00 --defer-indexes | tail -1
+  /usr/bin/time -f "gen: %e s, peak RSS %M KB" "$BENCH" gen tickets --count "$N" --month 2026-10 --as-of 2026-11-22T10:00:00+08:00 --defer-indexes | tail -1
 fi
 psql -X -tA "$DATABASE_URL" -c "SELECT 'tickets in 2026-10: ' || count(*) FROM tickets WHERE received_at >= '2026-10-01T00:00+08' AND received_at < '2026-11-01T00:00+08'" \
   -c "SELECT 'units: ' || count(*) FROM units"

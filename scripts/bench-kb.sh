@@ -9,13 +9,14 @@ BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
 export DATABASE_URL="$BASE/bench_kb" HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PORT=$PORT LOG_LEVEL=warning
 swift build -c release --product hotline >/dev/null
 BIN="$(swift build -c release --show-bin-path)/hotline"
+BENCH="$(swift build -c release --show-bin-path)/hotline-bench"
 if [ "${REUSE:-0}" = 1 ]; then   # keep the generated base from the last run
   "$BIN" migrate >/dev/null
   TOKEN="$("$BIN" user token --login bench-agent | tail -n 1)"
 else
   psql -X -q "$BASE/postgres" -c "DROP DATABASE IF EXISTS bench_kb WITH (FORCE)" -c "CREATE DATABASE bench_kb"
   "$BIN" migrate >/dev/null && "$BIN" seed --demo >/dev/null
-  "$BIN" gen kb --count "$N"
+  "$BENCH" gen kb --count "$N"
   TOKEN="$("$BIN" user add --login bench-agent --role agent | tail -n 1)"
 fi
 export TOKEN

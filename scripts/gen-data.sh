@@ -12,10 +12,11 @@ BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
 export DATABASE_URL="$BASE/$DB" LOG_LEVEL=warning
 swift build -c release --product hotline >/dev/null
 BIN="$(swift build -c release --show-bin-path)/hotline"
+BENCH="$(swift build -c release --show-bin-path)/hotline-bench"
 psql -X -q "$BASE/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 "$BIN" migrate >/dev/null && "$BIN" seed --demo >/dev/null
 /usr/bin/time -f "gen: %e s elapsed, peak RSS %M KB" \
-  "$BIN" gen tickets --count "$N" --month "$FIRST" --months "$MONTHS" --as-of "$AS_OF" --defer-indexes --chunk 50000 \
+  "$BENCH" gen tickets --count "$N" --month "$FIRST" --months "$MONTHS" --as-of "$AS_OF" --defer-indexes --chunk 50000 \
   | awk '/ 0 \/ |000000 \/ |loaded|rebuilt|generated [0-9]+ tickets in|set aside|seconds: /'
 psql -X -tA "$DATABASE_URL" <<SQL
 SELECT 'database size: ' || pg_size_pretty(pg_database_size(current_database()));

@@ -65,15 +65,16 @@ struct CalendarRoutes {
             },
             // The router needs one parameter name per position: GET reads a year in {date}.
             Endpoint(.get, "/v1/calendar/{date}", .anyUser) { req, ctx in
-                _ = try req.query(allowed: [])
+                let q = try req.query(allowed: pageParameters)
                 guard let year = ctx.parameters.get("date").flatMap({ Int($0) }), (2000...2100).contains(year) else {
                     throw APIError.badRequest("year", "must be a year from 2000 to 2100")
                 }
                 let published = try await s.calendar.years()[year] ?? false
+                let page = try Page.slice(try await s.calendar.year(year), q) { "\($0.date) \($0.regionCode ?? "")" }
                 return try json(YearAnswer(year: year, published: published,
                                            provisionalHolidays: published ? [] : StatutoryHolidays.days(year).map(\.description),
                                            warning: Self.warning(year: year, published: published, now: s.clock.now(), zone: s.zone),
-                                           items: try await s.calendar.year(year), nextCursor: nil))
+                                           items: page.items, nextCursor: page.nextCursor))
             },
             Endpoint(.put, "/v1/calendar/{date}/published", .admin) { req, ctx in
                 guard let year = ctx.parameters.get("date").flatMap({ Int($0) }), (2000...2100).contains(year) else {

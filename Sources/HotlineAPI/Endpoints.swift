@@ -146,15 +146,18 @@ final class FailureThrottle: Sendable {
 }
 
 extension Router where Context == AppContext {
-    func register(_ endpoints: [Endpoint], auth: Authenticator) {
+    func register(_ endpoints: [Endpoint], auth: Authenticator, replays: RequestReplays) {
         for e in endpoints {
             let handler = e.handler
             let access = e.access
+            let idempotent = RequestReplays.applies(e.method, e.path)
             on(RouterPath(e.routerPath), method: e.method) { request, context -> Response in
                 var context = context
                 var request = request
                 try await auth.authorize(request, &context, access)
-                return try await handler(&request, context)
+                guard idempotent, let principal = context.principal else { return try await handler(&request, context) }
+                let ctx = context
+                return try await replays.run(&request, principal: principal, requestId: ctx.requestId) { try await handler(&$0, ctx) }
             }
         }
     }

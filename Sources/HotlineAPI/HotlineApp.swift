@@ -29,6 +29,8 @@ public struct Services: Sendable {
     public var authFailuresPerMinute = 20
     /// Recently authenticated tokens (5 s).
     public let principals = PrincipalCache()
+    /// Failed progress lookups per client address: 30 within a minute and the address waits (429).
+    let lookupFailures = FailureThrottle(limit: 30, window: 60)
     /// Where /metrics reads from; nil in tests that do not bootstrap metrics.
     public let metrics: PrometheusCollectorRegistry?
     public let intakeCounter: IntakeMetrics
@@ -69,7 +71,8 @@ public func buildRouter(_ s: Services) -> Router<AppContext> {
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.register(allEndpoints(s), auth: Authenticator(users: s.users, failuresPerMinute: s.authFailuresPerMinute, cache: s.principals))
+    router.register(allEndpoints(s), auth: Authenticator(users: s.users, failuresPerMinute: s.authFailuresPerMinute, cache: s.principals),
+                    replays: RequestReplays(db: s.db))
     return router
 }
 

@@ -72,11 +72,12 @@ struct KnowledgeRoutes {
                 }
                 return try json(try await s.knowledge.update(id: id, input, by: p.userId))
             },
-            Endpoint(.get, "/v1/kb/entries/{id}/versions", .anyUser) { _, ctx in
+            Endpoint(.get, "/v1/kb/entries/{id}/versions", .anyUser) { req, ctx in
+                let q = try req.query(allowed: pageParameters)
                 let id = try ctx.id(what: "knowledge-base entry")
                 let versions = try await s.knowledge.versions(id: id)
                 guard !versions.isEmpty else { throw APIError.notFound("knowledge-base entry \(id)") }
-                return try json(Page(items: versions, nextCursor: nil))
+                return try json(Page.slice(versions, q) { String($0.version) })
             },
             Endpoint(.delete, "/v1/kb/entries/{id}", Self.writers) { _, ctx in
                 let p = try ctx.requirePrincipal
@@ -86,8 +87,8 @@ struct KnowledgeRoutes {
                 return try json(try await s.knowledge.retire(id: id))
             },
             Endpoint(.get, "/v1/kb/synonyms", .anyUser) { req, _ in
-                _ = try req.query(allowed: [])
-                return try json(Page(items: try await s.knowledge.synonyms(), nextCursor: nil))
+                let q = try req.query(allowed: pageParameters)
+                return try json(Page.slice(try await s.knowledge.synonyms(), q) { $0.id })
             },
             Endpoint(.post, "/v1/kb/synonyms", .admin) { req, ctx in
                 let b = try await req.jsonBody(SynonymBody.self, context: ctx)

@@ -30,8 +30,8 @@ struct PolicyRoutes {
     var endpoints: [Endpoint] {
         [
             Endpoint(.get, "/v1/sla-policies", .anyUser) { req, _ in
-                _ = try req.query(allowed: [])
-                return try json(Page(items: try await s.policies.all(), nextCursor: nil))
+                let q = try req.query(allowed: pageParameters)
+                return try json(Page.slice(try await s.policies.all(), q) { $0.code })
             },
             Endpoint(.get, "/v1/sla-policies/{code}", .anyUser) { _, ctx in
                 let code = ctx.parameters.get("code") ?? ""

@@ -36,8 +36,8 @@ struct ReferenceRoutes {
     var endpoints: [Endpoint] {
         [
             Endpoint(.get, "/v1/hotlines", .anyUser) { req, _ in
-                _ = try req.query(allowed: [])
-                return try json(Page(items: try await s.reference.listHotlines(), nextCursor: nil))
+                let q = try req.query(allowed: pageParameters)
+                return try json(Page.slice(try await s.reference.listHotlines(), q) { $0.number })
             },
             Endpoint(.post, "/v1/hotlines", .admin) { req, ctx in
                 let h = try validateHotline(try await req.jsonBody(HotlineBody.self, context: ctx), number: nil)
@@ -56,7 +56,7 @@ struct ReferenceRoutes {
                 return try json(h)
             },
             Endpoint(.get, "/v1/units", .anyUser) { req, _ in
-                let q = try req.query(allowed: ["parent_id", "level"])
+                let q = try req.query(allowed: pageParameters.union(["parent_id", "level"]))
                 var parent: Int64? = nil
                 if let p = q["parent_id"] {
                     guard let v = Int64(p) else { throw APIError.badRequest("parent_id", "must be a unit id") }
@@ -65,7 +65,7 @@ struct ReferenceRoutes {
                 var c = FieldChecker()
                 let level: UnitLevel? = c.enumValue("level", q["level"], required: false)
                 try c.throwIfAny()
-                return try json(Page(items: try await s.reference.listUnits(parentId: parent, level: level?.rawValue), nextCursor: nil))
+                return try json(Page.slice(try await s.reference.listUnits(parentId: parent, level: level?.rawValue), q) { $0.id })
             },
             Endpoint(.post, "/v1/units", .admin) { req, ctx in
                 let input = try validateUnit(try await req.jsonBody(UnitBody.self, context: ctx))
@@ -82,8 +82,8 @@ struct ReferenceRoutes {
                 return try json(try await s.reference.saveUnit(id: id, input).0)
             },
             Endpoint(.get, "/v1/categories", .anyUser) { req, _ in
-                _ = try req.query(allowed: [])
-                return try json(Page(items: try await s.reference.listCodes(.categories), nextCursor: nil))
+                let q = try req.query(allowed: pageParameters)
+                return try json(Page.slice(try await s.reference.listCodes(.categories), q) { $0.code })
             },
             Endpoint(.post, "/v1/categories", .admin) { req, ctx in
                 let b = try await req.jsonBody(CodeBody.self, context: ctx)
@@ -92,8 +92,8 @@ struct ReferenceRoutes {
                 return try json(entry, status: .created)
             },
             Endpoint(.get, "/v1/regions", .anyUser) { req, _ in
-                _ = try req.query(allowed: [])
-                return try json(Page(items: try await s.reference.listCodes(.regions), nextCursor: nil))
+                let q = try req.query(allowed: pageParameters)
+                return try json(Page.slice(try await s.reference.listCodes(.regions), q) { $0.code })
             },
             Endpoint(.post, "/v1/regions", .admin) { req, ctx in
                 let b = try await req.jsonBody(CodeBody.self, context: ctx)

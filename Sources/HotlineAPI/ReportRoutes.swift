@@ -48,11 +48,14 @@ struct ReportRoutes {
                 return try json(Page(items: page, nextCursor: next))
             },
             Endpoint(.get, "/v1/audit", .roles([.auditor, .admin])) { req, _ in
-                let q = try req.query(allowed: ["ticket_id", "actor", "from", "to", "limit", "cursor"])
+                let q = try req.query(allowed: ["ticket_id", "actor", "from", "to", "kind", "limit", "cursor", "events_cursor"])
                 var c = FieldChecker()
                 var ticket: Int64? = nil, before: Int64? = nil, from: Date? = nil, to: Date? = nil
                 if let t = q["ticket_id"] { if let v = Int64(t) { ticket = v } else { c.add("ticket_id", "must be a ticket id") } }
                 if let v = q["cursor"] { if let n = Int64(v) { before = n } else { c.add("cursor", "is not a cursor this service issued") } }
+                var eventsBefore: Int64? = nil
+                if let v = q["events_cursor"] { if let n = Int64(v) { eventsBefore = n } else { c.add("events_cursor", "is not a cursor this service issued") } }
+                let kind = c.optionalText("kind", q["kind"], maxLength: 64)
                 if let v = q["from"] { if let d = Timestamp.parse(v) { from = d } else { c.add("from", "must be an RFC 3339 time with offset") } }
                 if let v = q["to"] { if let d = Timestamp.parse(v) { to = d } else { c.add("to", "must be an RFC 3339 time with offset") } }
                 let actor = c.optionalText("actor", q["actor"], maxLength: 64)
@@ -60,9 +63,12 @@ struct ReportRoutes {
                 let limit = try pageLimit(q["limit"])
                 let rows = try await s.accessLog.search(ticketId: ticket, actor: actor, from: from, to: to, limit: limit + 1, beforeId: before)
                 let page = Array(rows.prefix(limit))
-                var events: [TicketEvent]? = nil
-                if let ticket { events = try await s.tickets.events(ticketId: ticket) }
-                return try json(AuditAnswer(items: page, nextCursor: rows.count > limit ? page.last?.id : nil, events: events))
+                // Events as well as access-log rows, with the same filters (and `kind`), newest first.
+                let found = try await s.tickets.eventSearch(ticketId: ticket, actor: actor, from: from, to: to, kind: kind,
+                                                            limit: limit + 1, beforeId: eventsBefore)
+                let events = Array(found.prefix(limit))
+                return try json(AuditAnswer(items: page, nextCursor: rows.count > limit ? page.last?.id : nil, events: events,
+                                            eventsNextCursor: found.count > limit ? events.last?.id : nil))
             },
             Endpoint(.get, "/v1/reports/monthly", Self.readers) { req, _ in
                 let q = try req.query(allowed: ["month", "level", "format"])
@@ -125,14 +131,16 @@ struct ReportRoutes {
     struct AuditAnswer: Encodable {
         var items: [AccessLog.Entry]
         var nextCursor: String?
-        var events: [TicketEvent]?
+        var events: [TicketEvent]
+        var eventsNextCursor: String?
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: K.self)
             try c.encode(items, forKey: .items)
             try c.encode(nextCursor, forKey: .nextCursor)
-            try c.encodeIfPresent(events, forKey: .events)
+            try c.encode(events, forKey: .events)
+            try c.encode(eventsNextCursor, forKey: .eventsNextCursor)
         }
-        enum K: String, CodingKey { case items, nextCursor, events }
+        enum K: String, CodingKey { case items, nextCursor, events, eventsNextCursor }
     }
 
     static func file(_ data: Data, type: String, name: String) -> Response {

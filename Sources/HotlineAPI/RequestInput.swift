@@ -167,3 +167,31 @@ struct Page<T: Encodable>: Encodable {
     }
     enum CodingKeys: String, CodingKey { case items, nextCursor }
 }
+
+/// `limit` and `cursor` on every collection (API.md second edition).
+let pageParameters: Set<String> = ["limit", "cursor"]
+
+extension Page {
+    /// A small collection, already in its order, served in pages: `limit` (1–500, default 50) and
+    /// `cursor` (opaque: the key of the previous page's last item).
+    static func slice(_ all: [T], _ q: [String: String], key: (T) -> String) throws -> Page<T> {
+        var limit = 50
+        if let l = q["limit"] {
+            guard let n = Int(l), (1...500).contains(n) else { throw APIError.badRequest("limit", "must be an integer from 1 to 500") }
+            limit = n
+        }
+        var start = 0
+        if let c = q["cursor"] {
+            guard let raw = Data(base64Encoded: c.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+                                    .padding(toLength: (c.count + 3) / 4 * 4, withPad: "=", startingAt: 0)),
+                  let last = String(data: raw, encoding: .utf8), let i = all.firstIndex(where: { key($0) == last })
+            else { throw APIError.badRequest("cursor", "is not a cursor of this collection") }
+            start = i + 1
+        }
+        let page = Array(all[start..<min(all.count, start + limit)])
+        let more = start + limit < all.count
+        let next = more ? page.last.map { Data(key($0).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "") } : nil
+        return Page(items: page, nextCursor: next ?? nil)
+    }
+}

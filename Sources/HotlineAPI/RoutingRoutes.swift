@@ -23,9 +23,9 @@ struct RoutingRoutes {
     var endpoints: [Endpoint] {
         [
             Endpoint(.get, "/v1/routing-rules", .anyUser) { req, _ in
-                let q = try req.query(allowed: ["history"])
+                let q = try req.query(allowed: pageParameters.union(["history"]))
                 let history = q["history"] == "true"
-                return try json(Page(items: try await s.routing.list(includeHistory: history), nextCursor: nil))
+                return try json(Page.slice(try await s.routing.list(includeHistory: history), q) { $0.id })
             },
             Endpoint(.post, "/v1/routing-rules", .admin) { req, ctx in
                 let b = try await req.jsonBody(RuleBody.self, context: ctx)

@@ -16,10 +16,11 @@ struct ServiceRoutes {
                 guard ready else {
                     throw APIError(.serviceUnavailable, "Not ready", "database unreachable or not migrated")
                 }
-                return try json(["status": "ready"])
+                return try json(Readiness(status: "ready", warnings: try await calendarWarnings()))
             },
             Endpoint(.get, "/metrics", .open) { _, _ in
-                let text = s.metrics?.emitToBuffer() ?? []
+                var text = s.metrics?.emitToBuffer() ?? []
+                text += Array(((try? await calendarGauge()) ?? "").utf8)
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: text)))
             },
@@ -28,6 +29,37 @@ struct ServiceRoutes {
                          body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
             },
         ]
+    }
+}
+
+struct Readiness: Encodable {
+    var status: String
+    var warnings: [String]
+}
+
+extension ServiceRoutes {
+    /// This year and the next, and whether each year's holiday notice is loaded.
+    func publishedYears() async throws -> [(Int, Bool)] {
+        let year = s.zone.localDay(of: s.clock.now()).year
+        let published = try await s.db.config.current(s.db, zone: s.zone).published
+        return [year, year + 1].map { ($0, published[$0] ?? false) }
+    }
+
+    /// Each December, while next year is unpublished, readiness says so (ready all the same).
+    func calendarWarnings() async throws -> [String] {
+        let today = s.zone.localDay(of: s.clock.now())
+        return try await publishedYears().compactMap { year, published in
+            guard !published, year == today.year + 1, today.month == 12 else { return nil }
+            return "calendar \(year) is not published: deadlines into \(year) are provisional"
+        }
+    }
+
+    /// `hotline_calendar_published{year="…"}` for this year and the next.
+    func calendarGauge() async throws -> String {
+        var out = "# HELP hotline_calendar_published Whether the year's holiday notice is loaded (1) or the year is provisional (0).\n"
+        out += "# TYPE hotline_calendar_published gauge\n"
+        for (year, published) in try await publishedYears() { out += "hotline_calendar_published{year=\"\(year)\"} \(published ? 1 : 0)\n" }
+        return out
     }
 }
 

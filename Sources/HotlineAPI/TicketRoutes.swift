@@ -87,18 +87,45 @@ struct TicketRoutes {
                 return try json(Page(items: shaped, nextCursor: next?.encoded))
             },
             Endpoint(.get, "/v1/tickets/by-number/{number}", .open) { req, ctx in
+                // Same time for right and wrong codes: every answer waits out the same floor.
+                let started = ContinuousClock.now
+                func answer(_ r: Response) async throws -> Response {
+                    try? await Task.sleep(until: started + .milliseconds(Self.lookupFloorMilliseconds))
+                    return r
+                }
                 let q = try req.query(allowed: ["code"])
                 let number = ctx.parameters.get("number") ?? ""
                 guard let code = q["code"], code.count == 6, code.allSatisfy(\.isNumber) else {
                     throw APIError.badRequest("code", "the 6-digit query code given to the caller is required")
                 }
-                guard TicketNumber.isWellFormed(number),
-                      let p = try await s.tickets.publicProgress(number: number, code: code)
-                else { throw APIError.notFound("ticket \(number.prefix(24)) with this code") }
-                return try json(p, headers: [.cacheControl: "no-store"])
+                let address = ctx.remoteAddress ?? "unknown"
+                if let wait = s.lookupFailures.blocked(address) {
+                    throw APIError(.tooManyRequests, "Too many requests", "too many failed lookups from this address; retry in \(wait) s",
+                                   extra: ["retry_after": String(wait)])
+                }
+                guard TicketNumber.isWellFormed(number) else {
+                    s.lookupFailures.fail(address)
+                    throw APIError.notFound("ticket \(number.prefix(24)) with this code")
+                }
+                switch try await s.tickets.lookup(number: number, code: code) {
+                case .found(let p):
+                    return try await answer(try json(p, headers: [.cacheControl: "no-store"]))
+                case .throttled(let wait):
+                    s.lookupFailures.fail(address)
+                    _ = try? await answer(Response(status: .ok))
+                    throw APIError(.tooManyRequests, "Too many requests", "too many wrong codes for this number; retry in \(wait) s",
+                                   extra: ["retry_after": String(wait)])
+                case .notFound:
+                    s.lookupFailures.fail(address)
+                    _ = try? await answer(Response(status: .ok))
+                    throw APIError.notFound("ticket \(number.prefix(24)) with this code")
+                }
             },
         ]
     }
+
+    /// Every progress lookup takes at least this long, found or not.
+    static let lookupFloorMilliseconds = 150
 
     func detailResponse(id: Int64, for principal: Principal, _ ctx: AppContext) async throws -> Response {
         guard let d = try await s.tickets.detail(id: id, for: principal, now: s.clock.now()) else { throw APIError.notFound("ticket \(id)") }

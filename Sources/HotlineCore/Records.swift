@@ -128,6 +128,8 @@ public struct TicketEvent: Sendable, Codable, Equatable {
     public var fromStatus: String?
     public var toStatus: String?
     public var payload: [String: String]
+    /// Set where events of several tickets are listed together (the audit view).
+    public var ticketId: String? = nil
     public init(id: String, at: Date, actorId: String?, actorRole: String?, kind: String, fromStatus: String?, toStatus: String?, payload: [String: String]) {
         self.id = id; self.at = at; self.actorId = actorId; self.actorRole = actorRole; self.kind = kind
         self.fromStatus = fromStatus; self.toStatus = toStatus; self.payload = payload

@@ -57,7 +57,7 @@ public struct CalendarStore: Sendable {
     public func setPublished(_ year: Int, _ published: Bool, on conn: PostgresConnection) async throws -> Bool {
         var changed = false
         for try await _ in try await conn.query("""
-            INSERT INTO calendar_years AS y (year, published, published_at) VALUES (\(year), \(published), CASE WHEN \(published) THEN now() END)
+            INSERT INTO calendar_years AS y (year, published, published_at) VALUES (\(Int32(year)), \(published), CASE WHEN \(published) THEN now() END)
             ON CONFLICT (year) DO UPDATE SET published = EXCLUDED.published, published_at = EXCLUDED.published_at
               WHERE y.published IS DISTINCT FROM EXCLUDED.published
             RETURNING 1
@@ -131,6 +131,16 @@ extension CalendarStore {
     /// its dates, and every running deadline through it is derived again.
     public func publish(_ year: Int, _ published: Bool = true, zone: ServiceClockZone, now: Date = Date()) async throws -> (changed: Bool, moved: Int) {
         let result = try await db.transaction { conn -> (Bool, Int) in
+            if published {
+                var holidays = 0
+                for try await n in try await conn.query("""
+                    SELECT count(*) FROM calendar_days WHERE region_code IS NULL AND kind = 'holiday'
+                      AND day >= make_date(\(Int32(year)), 1, 1) AND day < make_date(\(Int32(year + 1)), 1, 1)
+                    """, logger: db.logger).decode(Int.self) { holidays = n }
+                guard holidays > 0 else {
+                    throw StoreError.conflict("\(year) has no holidays loaded: put or import the notice's dates before publishing it")
+                }
+            }
             guard try await setPublished(year, published, on: conn) else { return (false, 0) }
             let moved = try await ClockRederivation(db: db, conn: conn, zone: zone)
                 .apply(from: LocalDay(year: year, month: 1, day: 1), through: LocalDay(year: year, month: 12, day: 31), at: now)

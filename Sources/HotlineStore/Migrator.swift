@@ -69,8 +69,11 @@ public struct Migrator: Sendable {
         var applied: [String] = []
         for m in migrations {
             if let sum = done[m.version] {
-                if sum != m.checksum {
-                    logger.warning("applied migration changed on disk", metadata: ["version": "\(m.version)"])
+                // An applied migration is history: a changed file would mean databases that differ
+                // while claiming the same version. Write a new migration instead.
+                guard sum == m.checksum else {
+                    throw MigrationError(version: m.version, name: m.name,
+                                         underlying: "the file changed after it was applied (checksum \(sum.prefix(12)) in the database, \(m.checksum.prefix(12)) on disk); add a new migration instead of editing an applied one")
                 }
                 continue
             }
@@ -89,6 +92,14 @@ public struct Migrator: Sendable {
             applied.append(m.version)
         }
         return applied
+    }
+
+    /// Migrations on disk not yet recorded in the database (serve refuses to start with any).
+    public func pending(_ db: Database) async throws -> [String] {
+        let rows = try await db.client.query("SELECT version FROM schema_migrations", logger: db.logger)
+        var seen = Set<String>()
+        for try await v in rows.decode(String.self) { seen.insert(v) }
+        return migrations.map(\.version).filter { !seen.contains($0) }
     }
 
     /// Whether every known migration is recorded (used by /readyz).

@@ -387,6 +387,29 @@ public struct TicketStore: Sendable {
         return out
     }
 
+    /// Events for the auditor, newest first: one ticket's or all, by actor (login or id), time and kind.
+    public func eventSearch(ticketId: Int64?, actor: String?, from: Date?, to: Date?, kind: String?, limit: Int, beforeId: Int64?) async throws -> [TicketEvent] {
+        var events: [TicketEvent] = []
+        for try await (eid, ticket, at, actorId, role, k, fromStatus, toStatus, payload) in try await db.client.query("""
+            SELECT e.id, e.ticket_id, e.at, e.actor_id, e.actor_role, e.kind, e.from_status, e.to_status, e.payload::text
+            FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+            WHERE (\(ticketId)::bigint IS NULL OR e.ticket_id = \(ticketId))
+              AND (\(actor)::text IS NULL OR u.login = \(actor) OR e.actor_id::text = \(actor))
+              AND (\(from)::timestamptz IS NULL OR e.at >= \(from))
+              AND (\(to)::timestamptz IS NULL OR e.at < \(to))
+              AND (\(kind)::text IS NULL OR e.kind = \(kind))
+              AND (\(beforeId)::bigint IS NULL OR e.id < \(beforeId))
+            ORDER BY e.id DESC LIMIT \(limit)
+            """, logger: db.logger).decode((Int64, Int64, Date, Int64?, String?, String, String?, String?, String).self) {
+            let dict = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any] ?? [:]
+            var e = TicketEvent(id: String(eid), at: at, actorId: actorId.map(String.init), actorRole: role, kind: k,
+                                fromStatus: fromStatus, toStatus: toStatus, payload: dict.mapValues { "\($0)" })
+            e.ticketId = String(ticket)
+            events.append(e)
+        }
+        return events
+    }
+
     /// A ticket's events, oldest first.
     public func events(ticketId id: Int64) async throws -> [TicketEvent] {
         var events: [TicketEvent] = []
@@ -407,6 +430,32 @@ public struct TicketStore: Sendable {
         public var receivedAt: Date
         public var hotlineNumber: String
         public var replies: [String]
+    }
+
+    public enum Lookup: Sendable {
+        case found(PublicProgress)
+        case notFound
+        case throttled(retryAfter: Int)
+    }
+
+    /// The caller's progress lookup, throttled per number: after `limit` wrong codes (or unknown
+    /// numbers) within an hour the number answers nothing until the oldest failure is an hour old.
+    /// Right and wrong codes do the same work: one count, one read, one conditional insert.
+    public func lookup(number: String, code: String, limit: Int = 10) async throws -> Lookup {
+        var failures = 0, oldest: Date? = nil
+        for try await (n, at) in try await db.client.query("""
+            SELECT count(*), min(at) FROM lookup_failures WHERE number = \(number) AND at > now() - interval '1 hour'
+            """, logger: db.logger).decode((Int, Date?).self) { failures = n; oldest = at }
+        let progress = try await publicProgress(number: number, code: code)
+        let wrong = progress == nil
+        try await db.client.query("""
+            INSERT INTO lookup_failures (number) SELECT \(number) WHERE \(wrong) AND \(failures < limit)
+            """, logger: db.logger)
+        if failures >= limit {
+            let wait = oldest.map { Int(max(1, 3600 - Date().timeIntervalSince($0))) } ?? 3600
+            return .throttled(retryAfter: wait)
+        }
+        return progress.map { .found($0) } ?? .notFound
     }
 
     /// The caller's progress lookup: only with the right query code, and without personal data.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotlineAPI
+import HotlineCommandLine
 import HotlineCore
 import HotlineStore
 import Hummingbird
@@ -15,29 +16,13 @@ struct Hotline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline",
         abstract: "The 12345 government service hotline dispatcher.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Export.self, UserCommand.self, Sweep.self, Generate.self, Relevance.self])
-}
-
-/// Runs `body` with a connected pool, then shuts the pool down.
-func withDatabase<R: Sendable>(_ config: Config, _ body: @Sendable (Database) async throws -> R) async throws -> R {
-    let logger = config.makeLogger("hotline.db")
-    let client = PostgresClient(configuration: try Database.configuration(url: config.databaseURL), backgroundLogger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        await Task.yield()  // let run() start before the first lease
-        do {
-            return try await body(Database(client: client, logger: logger))
-        } catch let e as PSQLError {
-            throw ConfigurationError(String(reflecting: e))
-        }
-    }
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Export.self, UserCommand.self, Sweep.self])
 }
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the HTTP API (graceful shutdown on SIGTERM/SIGINT).")
 
-    @Flag(help: "Apply pending migrations before serving.")
+    @Flag(help: "Apply pending migrations before serving (without it, serve refuses to start while any are pending).")
     var migrate = false
 
     func run() async throws {
@@ -69,7 +54,19 @@ struct Serve: AsyncParsableCommand {
         let app = buildApplication(services, host: config.host, port: config.port, logger: logger,
                                    services: (config.sweepIntervalSeconds > 0 ? [sweeper] : [])
                                        + [services.knowledgeIndexService(interval: .seconds(1), logger: config.makeLogger("hotline.kb"))],
-                                   beforeServerStarts: { if migrateFirst { try await migrator.migrate(db) } })
+                                   beforeServerStarts: {
+                                       if migrateFirst { try await migrator.migrate(db); return }
+                                       // A database that is not reachable yet is /readyz's business; one that is
+                                       // behind the code is refused (a half-migrated schema answers wrongly).
+                                       let pending: [String]
+                                       do { pending = try await migrator.pending(db) } catch {
+                                           logger.warning("could not check migrations at start", metadata: ["error": "\(String(reflecting: error).prefix(200))"])
+                                           return
+                                       }
+                                       guard pending.isEmpty else {
+                                           throw ConfigurationError("pending migrations \(pending.joined(separator: ", ")): run `hotline migrate` first, or `hotline serve --migrate`")
+                                       }
+                                   })
         try await app.runService()
     }
 }

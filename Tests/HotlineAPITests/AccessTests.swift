@@ -64,7 +64,10 @@ import Testing
                 (.get, "/v1/kb/search?q=x", all), (.post, "/v1/kb/entries", [.admin, .handler]), (.get, "/v1/kb/entries/999999", all),
                 (.put, "/v1/kb/entries/999999", [.admin, .handler]), (.delete, "/v1/kb/entries/999999", [.admin, .handler]),
                 (.get, "/v1/kb/entries/999999/versions", all), (.get, "/v1/kb/synonyms", all),
-                (.post, "/v1/kb/synonyms", [.admin, .handler]), (.delete, "/v1/kb/synonyms/999999", [.admin, .handler]),
+                (.post, "/v1/kb/synonyms", [.admin]), (.delete, "/v1/kb/synonyms/999999", [.admin]),
+                (.post, "/v1/tickets/999999/suspend", [.handler]), (.post, "/v1/tickets/999999/suspend-decision", [.dispatcher]),
+                (.post, "/v1/tickets/999999/resume", [.handler, .dispatcher]), (.post, "/v1/tickets/999999/co-reply", [.handler]),
+                (.put, "/v1/calendar/2027/published", [.admin]),
                 (.post, "/v1/tickets/999999/callback", [.callback]), (.post, "/v1/tickets/999999/reveal", [.handler]),
                 (.get, "/v1/callbacks/due", [.callback, .supervisor, .dispatcher, .admin]),
                 (.get, "/v1/reports/monthly?month=2026-10", [.supervisor, .admin, .auditor, .dispatcher]),
@@ -155,8 +158,15 @@ import Testing
             #expect(actions == ["handler/reveal", "agent/list", "agent/read", "dispatcher/read"])
             #expect(audit.items.first?["reason"] as? String == "需上门核实地址")
             #expect(audit.items.first?["fields"] as? [String] == ["caller.name", "caller.phone", "caller.address"])
-            #expect((audit.json["events"] as? [[String: Any]])?.first?["kind"] as? String == "registered")
-            #expect(try await app.request(.get, "/v1/audit?actor=agent.li", token: auditor).items.count == 2)
+            // Events too, newest first, like the access log.
+            #expect((audit.json["events"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["dispatch", "registered"])
+            let byAgent = try await app.request(.get, "/v1/audit?actor=agent.li", token: auditor)
+            #expect(byAgent.items.count == 2)
+            // Without ticket_id: the agent's events across tickets, filtered by kind.
+            #expect((byAgent.json["events"] as? [[String: Any]])?.map { $0["ticket_id"] as? String } == [id])
+            let dispatches = try await app.request(.get, "/v1/audit?kind=dispatch&limit=1", token: auditor).json
+            #expect((dispatches["events"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["dispatch"])
+            #expect(dispatches["events_next_cursor"] is NSNull)
             #expect(try await app.request(.get, "/v1/audit", token: agent).status == .forbidden)
 
             // The log is append-only for the service's own database role.

@@ -73,13 +73,17 @@ import Testing
             #expect(try await app.request(.post, "/v1/kb/entries", token: street, json: ["code": "B", "title": "", "valid_from": "2026-13-01"]).fieldErrors
                     == ["title", "answer", "valid_from"])
             #expect(try await app.request(.post, "/v1/kb/entries", token: street, json: ["code": "C", "title": "t", "answer": "a", "owner_unit_id": try await app.unit("SCQ")]).status == .forbidden)
-            let syn = try await app.request(.post, "/v1/kb/synonyms", token: street, json: ["term": "办事大厅", "canonical": "便民服务中心"])
+            // Synonyms shape every agent's search: the admin's, not a unit's.
+            #expect(try await app.request(.post, "/v1/kb/synonyms", token: street, json: ["term": "办事大厅", "canonical": "便民服务中心"]).status == .forbidden)
+            let admin = try await app.token(.admin)
+            let syn = try await app.request(.post, "/v1/kb/synonyms", token: admin, json: ["term": "办事大厅", "canonical": "便民服务中心"])
             #expect(syn.status == .created)
-            #expect(try await app.request(.post, "/v1/kb/synonyms", token: street, json: ["term": "办事大厅", "canonical": "便民服务中心"]).status == .ok)
+            #expect(try await app.request(.post, "/v1/kb/synonyms", token: admin, json: ["term": "办事大厅", "canonical": "便民服务中心"]).status == .ok)
             let hit = try await app.request(.get, "/v1/kb/search?q=\("办事大厅在哪".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)", token: agent)
             #expect((hit.items.first?["entry"] as? [String: Any])?["code"] as? String == "XX-001")
             #expect(try await app.request(.get, "/v1/kb/search", token: agent).fieldErrors == ["q"])
-            #expect(try await app.request(.delete, "/v1/kb/synonyms/\(syn.json["id"] as? String ?? "0")", token: street).status == .noContent)
+            #expect(try await app.request(.delete, "/v1/kb/synonyms/\(syn.json["id"] as? String ?? "0")", token: street).status == .forbidden)
+            #expect(try await app.request(.delete, "/v1/kb/synonyms/\(syn.json["id"] as? String ?? "0")", token: admin).status == .noContent)
         }
     }
 }

@@ -27,6 +27,7 @@ public struct EscalationSweeper: Sendable {
     @discardableResult
     public func sweep(now: Date) async throws -> Int {
         try await resumeDue(now: now)
+        try await housekeeping()
         let config = try await db.config.current(db, zone: zone)
         let calc = DeadlineCalculator(calendar: config.calendar, zone: zone)
         var total = 0
@@ -36,6 +37,12 @@ public struct EscalationSweeper: Sendable {
             if issued.claimed < batchSize { break }
         }
         return total
+    }
+
+    /// Kept idempotent responses live a day; lookup failures an hour (the throttle's window).
+    func housekeeping() async throws {
+        try await db.client.query("DELETE FROM request_replays WHERE created_at < now() - interval '1 day'", logger: db.logger)
+        try await db.client.query("DELETE FROM lookup_failures WHERE at < now() - interval '1 hour'", logger: db.logger)
     }
 
     /// Suspensions whose requested date (or the policy's cap) has come are resumed by the system.

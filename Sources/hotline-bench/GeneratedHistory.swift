@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCommandLine
 import HotlineCore
 import HotlineStore
 

@@ -4,21 +4,21 @@ import HotlineStore
 import Logging
 
 /// Configuration from the environment (API.md), with defaults that match scripts/db-up.sh.
-struct Config {
-    var databaseURL: String
-    var host: String
-    var port: Int
-    var timeZone: String
-    var logLevel: Logger.Level
-    var dbDirectory: URL
+public struct Config: Sendable {
+    public var databaseURL: String
+    public var host: String
+    public var port: Int
+    public var timeZone: String
+    public var logLevel: Logger.Level
+    public var dbDirectory: URL
     /// Seconds between escalation sweeps; 0 turns the sweeper off in this process.
-    var sweepIntervalSeconds: Int
+    public var sweepIntervalSeconds: Int
     /// Failed authentications per client address per minute before 429.
-    var authFailuresPerMinute: Int
+    public var authFailuresPerMinute: Int
 
-    static let defaultDatabaseURL = "postgres://hotline:hotline@127.0.0.1:54329/hotline"
+    public static let defaultDatabaseURL = "postgres://hotline:hotline@127.0.0.1:54329/hotline"
 
-    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Config {
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Config {
         let port = env["HOTLINE_PORT"].map { Int($0) } ?? 8080
         guard let port, (1...65535).contains(port) else { throw ConfigurationError("HOTLINE_PORT must be a port number") }
         let level = Logger.Level(rawValue: (env["LOG_LEVEL"] ?? "info").lowercased())
@@ -34,13 +34,13 @@ struct Config {
             authFailuresPerMinute: try positive(env["HOTLINE_AUTH_FAILURES_PER_MINUTE"], name: "HOTLINE_AUTH_FAILURES_PER_MINUTE", default: 20))
     }
 
-    static func positive(_ raw: String?, name: String, default def: Int) throws -> Int {
+    public static func positive(_ raw: String?, name: String, default def: Int) throws -> Int {
         guard let raw else { return def }
         guard let n = Int(raw), n > 0 else { throw ConfigurationError("\(name) must be a positive integer") }
         return n
     }
 
-    static func sweepInterval(_ raw: String?) throws -> Int {
+    public static func sweepInterval(_ raw: String?) throws -> Int {
         guard let raw else { return 60 }
         guard let n = Int(raw), (0...86400).contains(n) else { throw ConfigurationError("HOTLINE_SWEEP_INTERVAL must be seconds from 0 to 86400") }
         return n
@@ -48,7 +48,7 @@ struct Config {
 
     /// `db/` holds migrations and seed files: $HOTLINE_DB_DIR, else ./db, else next to the
     /// executable's package (for `swift run` from elsewhere).
-    static func locateDbDirectory(_ explicit: String?) throws -> URL {
+    public static func locateDbDirectory(_ explicit: String?) throws -> URL {
         let fm = FileManager.default
         var candidates: [URL] = []
         if let explicit { candidates.append(URL(fileURLWithPath: explicit)) }
@@ -65,13 +65,13 @@ struct Config {
     }
 
     /// The settings, without the database password.
-    var printable: String {
+    public var printable: String {
         var url = URLComponents(string: databaseURL)
         if url?.password != nil { url?.password = "***" }
         return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s"
     }
 
-    func makeLogger(_ label: String) -> Logger {
+    public func makeLogger(_ label: String) -> Logger {
         var logger = Logger(label: label)
         logger.logLevel = logLevel
         return logger

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HotlineCommandLine
 import HotlineCore
 import HotlineStore
 
