@@ -32,6 +32,17 @@ struct CalendarRoutes {
         var warning: String?
         var items: [CalendarStore.Entry]
         var nextCursor: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(year, forKey: .year)
+            try c.encode(published, forKey: .published)
+            try c.encode(provisionalHolidays, forKey: .provisionalHolidays)
+            try c.encode(warning, forKey: .warning)        // explicit null
+            try c.encode(items, forKey: .items)
+            try c.encode(nextCursor, forKey: .nextCursor)  // explicit null when there is no next page
+        }
+        enum K: String, CodingKey { case year, published, provisionalHolidays, warning, items, nextCursor }
     }
 
     struct PublishBody: Decodable {

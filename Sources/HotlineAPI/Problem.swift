@@ -5,6 +5,7 @@ import HotlineStore
 import Hummingbird
 import Logging
 import NIOCore
+import PostgresNIO
 
 /// An error the API answers with as application/problem+json (RFC 9457).
 public struct APIError: Error, Sendable {
@@ -94,8 +95,17 @@ struct ProblemMiddleware: RouterMiddleware {
             case .contentTooLarge: return APIError(.contentTooLarge, "Content too large", "the request body exceeds the limit")
             default: return APIError(e.status, e.status.reasonPhrase, e.status.reasonPhrase)
             }
+        case let e as PSQLError where [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown].contains(e.code):
+            // The database is unreachable or went away: the client should retry (with its Idempotency-Key).
+            return APIError(.serviceUnavailable, "Service unavailable",
+                            "the database is unreachable; retry shortly (a write may or may not have been applied: retry it with the same Idempotency-Key)",
+                            extra: ["retry_after": "5"])
         default:
             if let f = SQLFailure(error) {
+                if ["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].contains(f.sqlState) {
+                    return APIError(.serviceUnavailable, "Service unavailable", "the database is restarting or unreachable; retry shortly",
+                                    extra: ["retry_after": "5"])
+                }
                 // Constraint violations that slipped past validation are still the client's input.
                 if f.isCheckViolation || f.isForeignKeyViolation || f.sqlState == "22001" || f.sqlState.hasPrefix("22") {
                     return APIError(.badRequest, "Invalid request", "a value was refused by the database: \(f.constraint ?? f.sqlState)")
