@@ -88,8 +88,9 @@ public struct MonthlyReport: Sendable, Encodable {
         return [title,
                 "统计周期：\(Timestamp.format(period.from, in: zone)) 至 \(Timestamp.format(period.to, in: zone))（不含）",
                 "统计口径：\(Self.cohortRule)",
-                String(format: "综合得分 = 100 ×（%.2f×响应率 + %.2f×解决率 + %.2f×满意率），满意率 =（满意 + %.2f×基本满意）÷ 有效回访；无数据的指标不参与加权。",
-                       s.responseWeight, s.resolutionWeight, s.satisfactionWeight, s.basicallySatisfiedWeight),
+                String(format: "综合得分 = 100 ×（%.2f×响应率 + %.2f×解决率 + %.2f×满意率），满意率 =（满意 + %.2f×基本满意）÷ 有效回访；%@",
+                       s.responseWeight, s.resolutionWeight, s.satisfactionWeight, s.basicallySatisfiedWeight,
+                       s.missingRate == .zero ? "无数据的指标按零计。" : "无数据的指标不参与加权（其余权重按比例放大）。"),
                 "生成时间：\(Timestamp.format(generatedAt, in: zone))"]
     }
 
@@ -194,7 +195,8 @@ public struct MonthlyReport: Sendable, Encodable {
         x += "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>"
         x += "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"7\" topLeftCell=\"A8\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>"
         x += "<cols><col min=\"1\" max=\"1\" width=\"5\" customWidth=\"1\"/><col min=\"2\" max=\"2\" width=\"9\" customWidth=\"1\"/>"
-        x += "<col min=\"3\" max=\"3\" width=\"24\" customWidth=\"1\"/><col min=\"4\" max=\"24\" width=\"8.5\" customWidth=\"1\"/></cols><sheetData>"
+        x += "<col min=\"3\" max=\"3\" width=\"24\" customWidth=\"1\"/><col min=\"4\" max=\"24\" width=\"8.5\" customWidth=\"1\"/>"
+        x += "<col min=\"25\" max=\"25\" width=\"44\" customWidth=\"1\"/><col min=\"26\" max=\"27\" width=\"8.5\" customWidth=\"1\"/></cols><sheetData>"
         var r = 0
         func row(_ cells: [String], height: Int? = nil) {
             r += 1

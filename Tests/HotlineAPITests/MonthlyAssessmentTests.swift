@@ -206,6 +206,10 @@ import Testing
             let xlsx = try await app.client.execute(uri: "/v1/reports/monthly?month=2026-10&format=xlsx", method: .get,
                                                     headers: [.authorization: "Bearer \(supervisor)"]) { Array($0.body.readableBytesView) }
             #expect(xlsx.prefix(2) == [0x50, 0x4B])  // "PK"
+            // For a look in LibreOffice (scripts/check-xlsx.sh): HOTLINE_TEST_ARTIFACTS=dir keeps the workbook.
+            if let dir = ProcessInfo.processInfo.environment["HOTLINE_TEST_ARTIFACTS"] {
+                try Data(xlsx).write(to: URL(fileURLWithPath: dir).appendingPathComponent("assessment-2026-10.xlsx"))
+            }
 
             // Hotline volumes and direct answers.
             let hotlines = try await app.request(.get, "/v1/reports/hotlines?month=2026-10", token: supervisor).items

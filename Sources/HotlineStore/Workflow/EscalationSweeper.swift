@@ -55,6 +55,7 @@ public struct EscalationSweeper: Sendable {
         for t in tickets {
             do { try await workflow.apply(.resume(note: "resumed automatically"), to: t, by: nil, ifMatch: nil) }
             catch is TicketWorkflow.StateConflict { continue }
+            catch let e as StoreError { db.logger.warning("automatic resume refused", metadata: ["ticket_id": "\(t)", "error": "\(e)"]) }
         }
     }
 
