@@ -62,33 +62,38 @@ import Testing
     ]
 
     @Test(arguments: TicketStatus.allCases)
-    func everyVerbIsRefusedExactlyWhereTheLifecycleSaysSo(_ status: TicketStatus) throws {
+    func everyVerbStateAndRole(_ status: TicketStatus) throws {
         #expect(Set(Self.sampleActions.map(\.verb)) == Set(Verb.allCases))
         for action in Self.sampleActions {
-            var s = status == .registered ? TicketState(id: 5, status: .registered, version: 1, slaPolicy: nil, region: nil, categoryCode: nil,
-                                                        nature: .complaint, hotlineNumber: "12345", resume: nil, pending: nil, round: 1,
-                                                        assignments: [], unreachedAttempts: 0, lastReply: "")
-                                      : try dispatched("2026-11-23T10:00:00+08:00", status: status)
-            s.pending = [.returnRequested: .return(reason: "x", basis: "", unitId: 10, suggestedUnitId: 12),
-                         .extensionRequested: .extension(workingDays: 2, reason: "x"),
-                         .suspensionRequested: .suspension(reason: "awaiting_ruling", note: "", until: nil)][status]
-            if status == .suspended { s.assignments[0].suspendedSince = t("2026-11-23T12:00:00+08:00") }
-            if !status.isOpen || [.answered].contains(status) { s.assignments = [] }
-            let role = action.verb.roles.contains(.handler) ? Role.handler : action.verb.roles.first!
-            var c = ctx("2026-11-24T10:00:00+08:00", role: role)
-            c.mergeTarget = .dispatched
-            c.activeUnits = [10, 11, 12]
-            // The co-unit's own verbs (its accept, its opinion) are allowed in every working state.
-            let coWork = (action.verb == .coReply || action.verb == .accept) && Lifecycle.working.contains(status)
-            if action.verb == .coReply { s.assignments.indices.forEach { s.assignments[$0].coveredByActor = s.assignments[$0].role == .co } }
-            if action.verb == .accept { s.assignments.indices.forEach { s.assignments[$0].coveredByActor = true } }
-            let allowed = Lifecycle.allowed(action.verb, from: status) || coWork
-            do {
-                _ = try TicketDecision.decide(action, on: s, c)
-                #expect(allowed, "\(action.verb) from \(status) should be refused")
-            } catch let r {
-                if case .notAllowed = r { #expect(!allowed, "\(action.verb) from \(status) refused as not allowed: \(r)") }
-                else { #expect(allowed, "\(action.verb) from \(status): \(r)") }
+            for role in Role.allCases {
+                var s = status == .registered ? TicketState(id: 5, status: .registered, version: 1, slaPolicy: nil, region: nil, categoryCode: nil,
+                                                            nature: .complaint, hotlineNumber: "12345", resume: nil, pending: nil, round: 1,
+                                                            assignments: [], unreachedAttempts: 0, lastReply: "")
+                                          : try dispatched("2026-11-23T10:00:00+08:00", status: status)
+                s.pending = [.returnRequested: .return(reason: "x", basis: "", unitId: 10, suggestedUnitId: 12),
+                             .extensionRequested: .extension(workingDays: 2, reason: "x"),
+                             .suspensionRequested: .suspension(reason: "awaiting_ruling", note: "", until: nil)][status]
+                if status == .suspended { s.assignments[0].suspendedSince = t("2026-11-23T12:00:00+08:00") }
+                if !status.isOpen { s.assignments = [] }
+                var c = ctx("2026-11-24T10:00:00+08:00", role: role)
+                c.mergeTarget = .dispatched
+                c.activeUnits = [10, 11, 12]
+                // The co-unit's own verbs (its accept, its opinion) are allowed in every working state.
+                let coWork = (action.verb == .coReply || action.verb == .accept) && Lifecycle.working.contains(status)
+                if action.verb == .coReply { s.assignments.indices.forEach { s.assignments[$0].coveredByActor = s.assignments[$0].role == .co } }
+                if action.verb == .accept { s.assignments.indices.forEach { s.assignments[$0].coveredByActor = true } }
+                let roleAllowed = action.verb.roles.contains(role)
+                let stateAllowed = Lifecycle.allowed(action.verb, from: status) || coWork
+                do {
+                    _ = try TicketDecision.decide(action, on: s, c)
+                    #expect(roleAllowed && stateAllowed, "\(role) \(action.verb) from \(status) should be refused")
+                } catch let r {
+                    switch r {
+                    case .forbidden where !roleAllowed: break
+                    case .notAllowed: #expect(roleAllowed && !stateAllowed, "\(role) \(action.verb) from \(status): \(r)")
+                    default: #expect(roleAllowed && stateAllowed, "\(role) \(action.verb) from \(status): \(r)")
+                    }
+                }
             }
         }
     }

@@ -22,6 +22,10 @@ public struct TicketDecision: Sendable {
     var today: LocalDay { calc.zone.localDay(of: now) }
 
     public func decide(_ action: TicketAction) throws(Refusal) -> TicketPlan {
+        // Who may apply the verb at all (the API checks the same table before it gets here).
+        guard action.verb.roles.contains(ctx.actor.role) else {
+            throw .forbidden("a \(ctx.actor.role.rawValue) may not \(action.verb.rawValue)")
+        }
         switch action {
         case .answer(let kb, let text): return try answer(kb, text)
         case .reject(let reason, let advice):
