@@ -317,12 +317,14 @@ public struct TicketStore: Sendable {
         let calc = DeadlineCalculator(calendar: config.calendar, zone: zone)
         let escalations = try await escalations(id)
         let events = try await events(ticketId: id)
-        let rounds = try await rounds(id)
-        var assignments: [Assignment] = []
+        var loaded: [AssignmentState] = []
         for try await row in try await db.client.query("""
             SELECT \(unescaped: AssignmentRows.columns) FROM assignments a WHERE a.ticket_id = \(id) ORDER BY a.id
-            """, logger: db.logger) {
-            let a = try AssignmentRows.decode(row, policies: config.policies).1
+            """, logger: db.logger) { loaded.append(try AssignmentRows.decode(row, policies: config.policies).1) }
+        // Finished rounds exist only once a ticket was reopened.
+        let rounds = loaded.contains { $0.round > 1 } ? try await rounds(id) : [:]
+        var assignments: [Assignment] = []
+        for a in loaded {
             let opinion = events.last { $0.kind == Verb.coReply.rawValue && $0.payload["unit_id"] == String(a.unitId) }
                 .map { Opinion(content: $0.payload["content"] ?? "", basis: $0.payload["basis"] ?? "", at: $0.at) }
             assignments.append(Assignment(
@@ -332,7 +334,9 @@ public struct TicketStore: Sendable {
                 escalations: escalations.filter { $0.assignmentId == String(a.id!) }, opinion: opinion,
                 nextEscalation: a.next?.level.rawValue, nextEscalationAt: a.next?.at))
         }
-        return Detail(ticket: t, assignments: assignments, escalations: escalations, callbacks: try await callbacks(id), events: events)
+        // Callback records exist only once a reply was approved or a direct answer was sampled.
+        let called = ["awaiting_callback", "closed", "reopened", "terminated"].contains(t.status) || loaded.contains { $0.callbackStartedAt != nil || $0.round > 1 }
+        return Detail(ticket: t, assignments: assignments, escalations: escalations, callbacks: called ? try await callbacks(id) : [], events: events)
     }
 
     /// An assignment's clocks as the API shows them. A clock stops counting when the assignment

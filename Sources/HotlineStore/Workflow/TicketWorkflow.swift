@@ -34,7 +34,6 @@ public struct TicketWorkflow: Sendable {
         let config = try await db.config.current(db, zone: zone)
         let calc = DeadlineCalculator(calendar: config.calendar, zone: zone)
         let actor = principal.map { Actor(userId: $0.userId, role: $0.role, unitId: $0.unitId) } ?? .system
-        let suggestion = try await kbSuggestion(for: action, ticket: id, now: now)
         return try await db.transaction { conn in
             let loader = WorkflowLoader(db: db, conn: conn, policies: config.policies)
             guard var state = try await loader.ticket(id) else { throw StoreError.notFound("ticket \(id)") }
@@ -46,7 +45,8 @@ public struct TicketWorkflow: Sendable {
             }
             try await loader.assignments(into: &state, actor: actor)
             var ctx = DecisionContext(now: now, calculator: calc, policies: config.policies, settings: config.settings, actor: actor)
-            try await loader.context(for: action, state: &state, ctx: &ctx, principal: principal, suggestion: suggestion)
+            try await loader.context(for: action, state: &state, ctx: &ctx, principal: principal,
+                                     suggestion: { try await kbSuggestion(ticket: id, now: now) })
             let plan: TicketPlan
             do throws(Refusal) { plan = try TicketDecision.decide(action, on: state, ctx) } catch { throw Self.storeError(error) }
             return try await PlanWriter(db: db, conn: conn, zone: zone).write(plan, on: state, by: actor, at: now)
@@ -63,9 +63,8 @@ public struct TicketWorkflow: Sendable {
     }
 
     /// The responsible unit of the entry that best matches the ticket's text, when the match is
-    /// strong (score ≥ 0.5): read before the transaction, it only matters to a catalogue dispatch.
-    func kbSuggestion(for action: TicketAction, ticket id: Int64, now: Date) async throws -> (unit: Int64, entry: Int64)? {
-        guard case .dispatch(nil, _, _) = action else { return nil }
+    /// strong (score ≥ 0.5): asked only when no catalogue rule matches.
+    func kbSuggestion(ticket id: Int64, now: Date) async throws -> (unit: Int64, entry: Int64)? {
         var text = ""
         for try await (title, content) in try await db.client.query("SELECT title, content FROM tickets WHERE id = \(id)", logger: db.logger)
             .decode((String, String).self) { text = title + " " + content }

@@ -53,7 +53,7 @@ struct WorkflowLoader {
     /// What this verb looks up besides the ticket: the entry it answers with, routing candidates,
     /// the units it names, the merge target, callback attempts, the reply under review.
     func context(for action: TicketAction, state: inout TicketState, ctx: inout DecisionContext, principal: Principal?,
-                 suggestion: (unit: Int64, entry: Int64)?) async throws {
+                 suggestion: () async throws -> (unit: Int64, entry: Int64)?) async throws {
         switch action {
         case .answer(let kb, _):
             if let id = kb.flatMap({ Int64($0) }) { ctx.entry = try await entry(id) }
@@ -110,7 +110,7 @@ struct WorkflowLoader {
     }
 
     /// The catalogue's most specific rule, the KB suggestion, the hotline's default unit, the region's government.
-    func candidates(_ t: TicketState, suggestion: (unit: Int64, entry: Int64)?) async throws -> RouteCandidates {
+    func candidates(_ t: TicketState, suggestion: () async throws -> (unit: Int64, entry: Int64)?) async throws -> RouteCandidates {
         var c = RouteCandidates()
         let categories = try await RoutingStore.chain(conn, table: "categories", code: t.categoryCode, logger: db.logger)
         let regions = try await RoutingStore.chain(conn, table: "regions", code: t.region, logger: db.logger)
@@ -124,7 +124,9 @@ struct WorkflowLoader {
                 c.rule = .init(row: row, version: rule.version, lead: lead, co: rule.coUnitIds.compactMap { Int64($0) }, policy: rule.slaPolicy)
             }
         }
-        if let s = suggestion, try await activeUnits([s.unit]).contains(s.unit) { c.kbSuggestion = s }
+        // The knowledge base is searched only when the catalogue has no rule (a suggestion, or with
+        // kb_routing the route): a rule-dispatched ticket pays nothing for it.
+        if c.rule == nil, let s = try await suggestion(), try await activeUnits([s.unit]).contains(s.unit) { c.kbSuggestion = s }
         for try await unit in try await conn.query("""
             SELECT h.default_unit_id FROM hotlines h JOIN units u ON u.id = h.default_unit_id WHERE h.number = \(t.hotlineNumber) AND u.active
             """, logger: db.logger).decode(Int64.self) { c.hotlineDefault = unit }
