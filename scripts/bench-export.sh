@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Monthly export benchmark: N tickets in one month across 200 units (hotline gen tickets, COPY),
+# Monthly export benchmark: N tickets in one month across 200 units (hotline-bench gen tickets, COPY),
 # then `hotline export monthly` per format with /usr/bin/time for elapsed time and peak memory.
 # Usage: scripts/bench-export.sh [N=1000000]
 set -euo pipefail

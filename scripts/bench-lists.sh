@@ -7,8 +7,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECS="${1:-15}"; CONNS="${2:-4}"; DB="${3:-bench_10m}"; PORT=8093
 BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
 export DATABASE_URL="$BASE/$DB" HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PORT=$PORT LOG_LEVEL=warning
-swift build -c release --product hotline >/dev/null
-BIN="$(swift build -c release --show-bin-path)/hotline"
+# HOTLINE_BIN (and HOTLINE_DB_DIR) may point at another build, e.g. the previous commit's.
+if [ -z "${HOTLINE_BIN:-}" ]; then
+  swift build -c release --product hotline >/dev/null
+  HOTLINE_BIN="$(swift build -c release --show-bin-path)/hotline"
+fi
+BIN="$HOTLINE_BIN"
 "$BIN" migrate >/dev/null
 PSQL=(psql -X -tA "$DATABASE_URL")
 "${PSQL[@]}" -c "SELECT 'tickets: ' || count(*) || ', open: ' || count(*) FILTER (WHERE status NOT IN ('answered','rejected','transferred','merged','closed','terminated')) FROM tickets"

@@ -25,7 +25,8 @@ ALTER TABLE assignments
     ADD COLUMN resume_at timestamptz,
     ADD COLUMN co_reply_cap boolean NOT NULL DEFAULT false,
     ADD COLUMN next_escalation_clock text CHECK (next_escalation_clock IN ('response','close','co_reply'));
-UPDATE assignments SET response_start = dispatched_at, close_start = dispatched_at WHERE response_deadline IS NOT NULL;
+-- Rows written before this migration keep NULL starts: they are read as starting at dispatch with
+-- their policy's lengths (AssignmentRows.decode), so no table rewrite is needed here.
 CREATE INDEX assignments_resume_due ON assignments (resume_at) WHERE resume_at IS NOT NULL;
 CREATE INDEX assignments_running_close ON assignments (close_deadline) WHERE status = 'active' AND close_met_at IS NULL;
 
