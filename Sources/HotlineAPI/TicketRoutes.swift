@@ -75,8 +75,9 @@ struct TicketRoutes {
                 f.now = s.clock.now()
                 switch q["state"] {
                 case nil: break
-                case "to_accept": f.statuses = [TicketStatus.dispatched.rawValue]
-                case "in_progress": f.statuses = [TicketStatus.accepted, .extensionRequested, .reopened, .replied].map(\.rawValue)
+                // A reopened ticket is signed for again: it waits with the new ones.
+                case "to_accept": f.statuses = [TicketStatus.dispatched, .reopened].map(\.rawValue)
+                case "in_progress": f.statuses = [TicketStatus.accepted, .extensionRequested, .suspensionRequested, .suspended, .replied].map(\.rawValue)
                 case "returned": f.statuses = [TicketStatus.returnRequested.rawValue]
                 case "overdue": f.overdue = true
                 default: throw APIError.badRequest("state", "unknown value; one of: to_accept, in_progress, overdue, returned")
