@@ -41,6 +41,7 @@ let package = Package(
             dependencies: [
                 "HotlineCore",
                 "HotlineStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

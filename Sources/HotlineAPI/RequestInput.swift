@@ -182,16 +182,12 @@ extension Page {
         }
         var start = 0
         if let c = q["cursor"] {
-            guard let raw = Data(base64Encoded: c.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-                                    .padding(toLength: (c.count + 3) / 4 * 4, withPad: "=", startingAt: 0)),
-                  let last = String(data: raw, encoding: .utf8), let i = all.firstIndex(where: { key($0) == last })
+            guard let last = Base64URL.decode(c), let i = all.firstIndex(where: { key($0) == last })
             else { throw APIError.badRequest("cursor", "is not a cursor of this collection") }
             start = i + 1
         }
         let page = Array(all[start..<min(all.count, start + limit)])
         let more = start + limit < all.count
-        let next = more ? page.last.map { Data(key($0).utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "") } : nil
-        return Page(items: page, nextCursor: next ?? nil)
+        return Page(items: page, nextCursor: more ? page.last.map { Base64URL.encode(key($0)) } : nil)
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPTypes
+import HotlineCore
 import HotlineStore
 import Hummingbird
 import NIOCore
@@ -59,6 +60,11 @@ struct RequestReplays: Sendable {
         return sorted
     }
 
+    /// The part of a kept ticket answer the access log needs.
+    struct Shown: Decodable {
+        var caller: Caller?
+    }
+
     struct Kept {
         var status: Int
         var contentType: String?
@@ -89,10 +95,9 @@ struct RequestReplays: Sendable {
     private func logReplayedPersonalData(_ body: Data, path: String, principal: Principal, requestId: String?) async throws {
         let parts = path.split(separator: "/")
         guard principal.role != .handler, parts.count >= 3, parts[1] == "tickets", let id = Int64(parts[2]),
-              let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let caller = object["caller"] as? [String: Any] else { return }
-        let fields = ["name", "phone", "address"].filter { caller[$0] is String }.map { "caller." + $0 }
-        try await AccessLog(db: db).record(.read, by: principal, tickets: [(id, fields)], requestId: requestId, reason: "idempotent replay")
+              let shown = try? JSONDecoder().decode(Shown.self, from: body) else { return }
+        try await AccessLog(db: db).record(.read, by: principal, tickets: [(id, AccessLog.fields(shown.caller))], requestId: requestId,
+                                           reason: "idempotent replay")
     }
 
     private func release(_ user: Int64, _ key: String) async throws {

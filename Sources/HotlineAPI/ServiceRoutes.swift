@@ -47,10 +47,8 @@ extension ServiceRoutes {
 
     /// Each December, while next year is unpublished, readiness says so (ready all the same).
     func calendarWarnings() async throws -> [String] {
-        let today = s.zone.localDay(of: s.clock.now())
-        return try await publishedYears().compactMap { year, published in
-            guard !published, year == today.year + 1, today.month == 12 else { return nil }
-            return "calendar \(year) is not published: deadlines into \(year) are provisional"
+        try await publishedYears().compactMap { year, published in
+            CalendarRoutes.warning(year: year, published: published, now: s.clock.now(), zone: s.zone)
         }
     }
 

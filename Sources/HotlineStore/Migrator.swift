@@ -104,10 +104,7 @@ public struct Migrator: Sendable {
 
     /// Whether every known migration is recorded (used by /readyz).
     public func isUpToDate(_ db: Database) async throws -> Bool {
-        let rows = try await db.client.query("SELECT version FROM schema_migrations", logger: db.logger)
-        var seen = Set<String>()
-        for try await v in rows.decode(String.self) { seen.insert(v) }
-        return migrations.allSatisfy { seen.contains($0.version) }
+        try await pending(db).isEmpty
     }
 }
 

@@ -36,15 +36,12 @@ public struct TicketCursor: Sendable, Equatable {
 
     /// Opaque to clients: base64url of "micros.id".
     public var encoded: String {
-        Data("\(receivedAtMicros).\(id)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode("\(receivedAtMicros).\(id)")
     }
 
     public init?(encoded: String) {
         guard encoded.count <= 64 else { return nil }
-        var b64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while b64.count % 4 != 0 { b64 += "=" }
-        guard let data = Data(base64Encoded: b64), let s = String(data: data, encoding: .utf8) else { return nil }
+        guard let s = Base64URL.decode(encoded) else { return nil }
         let parts = s.split(separator: ".")
         guard parts.count == 2, let t = Int64(parts[0]), let i = Int64(parts[1]) else { return nil }
         self.receivedAtMicros = t

@@ -65,7 +65,7 @@ struct WorkflowLoader {
             if case .return(_, _, _, let s?)? = state.pending { ids.append(s) }
             ctx.activeUnits = try await activeUnits(ids)
         case .merge(let into):
-            guard into != state.id, let parent = try await WorkflowLoader(db: db, conn: conn, policies: policies).ticket(into) else { break }
+            guard into != state.id, let parent = try await ticket(into) else { break }
             if let principal, try await !TicketStore(db: db, zone: ctx.calculator.zone)
                 .isVisible(ticketId: into, to: principal, on: conn) { break }
             ctx.mergeTarget = parent.status
