@@ -32,7 +32,8 @@ public struct Endpoint: Sendable {
 }
 
 extension Set where Element == Role {
-    static let all = Set(Role.allCases)
+    /// Every role of the hotline and its units; partners (other systems) are named where they may come.
+    static let all = Set(Role.allCases).subtracting([.partner])
     /// Hotline-center staff who read tickets and reference data.
     static let center: Set<Role> = [.agent, .dispatcher, .callback, .supervisor, .admin, .auditor]
 }

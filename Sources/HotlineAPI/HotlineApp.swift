@@ -34,9 +34,16 @@ public struct Services: Sendable {
     /// Where /metrics reads from; nil in tests that do not bootstrap metrics.
     public let metrics: PrometheusCollectorRegistry?
     public let intakeCounter: IntakeMetrics
+    public let outbox: OutboxStore
+    public let webhooks: WebhookStore
+    public let feed: EventFeed
+    /// The key webhook secrets are sealed with (HOTLINE_SECRET_KEY, else the database's own).
+    public let secrets: SecretKeeper
+    /// Where webhooks may go (HOTLINE_WEBHOOK_ALLOWED_HOSTS).
+    public var destinations = DestinationPolicy.unrestricted
 
     public init(db: Database, migrator: Migrator, zone: ServiceClockZone, metrics: PrometheusCollectorRegistry?,
-                clock: any NowSource = SystemNow()) {
+                clock: any NowSource = SystemNow(), secretKey: String? = nil) {
         self.db = db
         self.migrator = migrator
         self.zone = zone
@@ -55,6 +62,10 @@ public struct Services: Sendable {
         self.accessLog = AccessLog(db: db)
         self.metrics = metrics
         self.intakeCounter = IntakeMetrics()
+        self.outbox = OutboxStore(db: db)
+        self.webhooks = WebhookStore(db: db)
+        self.feed = EventFeed(db: db)
+        self.secrets = SecretKeeper(environment: secretKey, db: db)
     }
 }
 
@@ -63,6 +74,7 @@ public func allEndpoints(_ s: Services) -> [Endpoint] {
     ServiceRoutes(s).endpoints + ReferenceRoutes(s).endpoints + UserRoutes(s).endpoints
         + CalendarRoutes(s).endpoints + PolicyRoutes(s).endpoints + RoutingRoutes(s).endpoints
         + TicketRoutes(s).endpoints + WorkflowRoutes(s).endpoints + KnowledgeRoutes(s).endpoints + ReportRoutes(s).endpoints + ImportRoutes(s).endpoints
+        + WebhookRoutes(s).endpoints + EventRoutes(s).endpoints
 }
 
 public func buildRouter(_ s: Services) -> Router<AppContext> {

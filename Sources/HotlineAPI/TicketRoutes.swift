@@ -16,12 +16,17 @@ struct TicketRoutes {
 
     var endpoints: [Endpoint] {
         [
-            Endpoint(.post, "/v1/tickets", .roles([.agent, .dispatcher])) { req, ctx in
+            Endpoint(.post, "/v1/tickets", .roles([.agent, .dispatcher, .partner])) { req, ctx in
                 let principal = try ctx.requirePrincipal
                 let key = try idempotencyKey(req)
                 let raw = try await req.jsonBody(TicketIntake.Raw.self, context: ctx)
                 let now = s.clock.now()
                 let intake = try TicketIntake.validate(raw, now: now)
+                if principal.role == .partner, let b = principal.partner, !b.mayRegister(hotline: intake.hotlineNumber, channel: intake.channel) {
+                    throw APIError(.forbidden, "Forbidden",
+                                   "this partner registers tickets only for hotline \(b.hotlineNumber) on channels \(b.channels.map(\.rawValue).joined(separator: ", "))",
+                                   errors: [FieldError(intake.hotlineNumber == b.hotlineNumber ? "channel" : "hotline_number", "not this partner's")])
+                }
                 let result = try await s.tickets.create(intake, actor: principal, idempotencyKey: key, source: .api, now: now)
                 if result.created {
                     s.intakeCounter.created(hotline: intake.hotlineNumber, source: "api")
@@ -30,13 +35,13 @@ struct TicketRoutes {
                 // Independent reads, side by side: the duplicate shortlist and the knowledge-base suggestions.
                 async let duplicates = s.tickets.duplicateCandidates(for: result.ticket, fingerprint: result.fingerprint)
                 async let suggestions = s.knowledge.search(result.ticket.title + " " + result.ticket.content, limit: 3, now: s.clock.now())
-                let view = IntakeView(ticket: result.ticket, duplicateCandidates: try await duplicates, kbSuggestions: try await suggestions.map(KBSuggestion.init))
+                let view = IntakeView(ticket: shape(result.ticket, for: principal), duplicateCandidates: try await duplicates, kbSuggestions: try await suggestions.map(KBSuggestion.init))
                 // A replay answers like the original (201) and says it is one.
                 return try json(view, status: .created,
                                 headers: result.created ? [.location: "/v1/tickets/\(result.ticket.id)"]
                                                         : [.location: "/v1/tickets/\(result.ticket.id)", HTTPField.Name("Idempotent-Replayed")!: "true"])
             },
-            Endpoint(.get, "/v1/tickets", .anyUser) { req, ctx in
+            Endpoint(.get, "/v1/tickets", .roles(Set.all.union([.partner]))) { req, ctx in
                 let principal = try ctx.requirePrincipal
                 let filter = try parseFilter(try req.query(allowed: Self.listParameters))
                 let (items, next) = try await s.tickets.list(filter, for: principal)
@@ -44,7 +49,7 @@ struct TicketRoutes {
                 try await logAccess(.list, shaped, principal, ctx)
                 return try json(Page(items: shaped, nextCursor: next?.encoded))
             },
-            Endpoint(.get, "/v1/tickets/{id}", .anyUser) { _, ctx in
+            Endpoint(.get, "/v1/tickets/{id}", .roles(Set.all.union([.partner]))) { _, ctx in
                 try await detailResponse(id: try ctx.id(what: "ticket"), for: try ctx.requirePrincipal, ctx)
             },
             Endpoint(.post, "/v1/tickets/{id}/reveal", .roles([.handler])) { req, ctx in
@@ -139,15 +144,15 @@ struct TicketRoutes {
 
     /// Every response that shows callers' unmasked personal data leaves an access-log row.
     func logAccess(_ action: AccessLog.Action, _ tickets: [Ticket], _ p: Principal, _ ctx: AppContext) async throws {
-        guard p.role != .handler else { return }  // units see masked data only
+        guard p.role != .handler && p.role != .partner else { return }  // units and partners see masked data only
         let shown = tickets.compactMap { t in Int64(t.id).map { ($0, AccessLog.fields(t.caller)) } }
         try await s.accessLog.record(action, by: p, tickets: shown, requestId: ctx.requestId)
     }
 
-    /// What a principal may see of a ticket: units get the caller masked (and nothing of a
+    /// What a principal may see of a ticket: units and partners get the caller masked (and nothing of a
     /// confidential ticket's caller) and not the query code meant for the caller.
     func shape(_ t: Ticket, for p: Principal) -> Ticket {
-        guard p.role == .handler else { return t }
+        guard p.role == .handler || p.role == .partner else { return t }
         var out = t
         out.caller = PersonalData.forUnit(t.caller, confidential: t.confidential)
         out.queryCode = nil

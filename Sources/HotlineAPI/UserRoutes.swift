@@ -13,6 +13,13 @@ struct UserRoutes {
         var displayName: String?
         var role: String?
         var unitId: String?
+        var partner: PartnerBody?
+    }
+
+    struct PartnerBody: Decodable {
+        var hotlineNumber: String?
+        var channels: [String]?
+        var unitId: String?
     }
 
     struct Created: Encodable {
@@ -42,8 +49,24 @@ struct UserRoutes {
                     if let v = Int64(u) { unit = v } else { c.add("unit_id", "must be a unit id") }
                 }
                 if role == .handler && b.unitId == nil { c.add("unit_id", "is required for a handler") }
+                var partner: PartnerBinding? = nil
+                if role == .partner {
+                    if b.unitId != nil { c.add("unit_id", "a partner names its unit in partner.unit_id") }
+                    if let p = b.partner {
+                        let hotline = c.requiredText("partner.hotline_number", p.hotlineNumber, maxLength: 8)
+                        var channels: [Channel] = []
+                        if let list = p.channels, !list.isEmpty, list.count <= 20 {
+                            for (i, raw) in list.enumerated() {
+                                if let ch = Channel(rawValue: raw) { channels.append(ch) } else { c.add("partner.channels[\(i)]", "unknown channel; one of: \(Channel.allowedList)") }
+                            }
+                        } else { c.add("partner.channels", "is required: 1 to 20 channels the partner registers on") }
+                        var pu: Int64? = nil
+                        if let u = p.unitId { if let v = Int64(u) { pu = v } else { c.add("partner.unit_id", "must be a unit id") } }
+                        if let hotline { partner = PartnerBinding(hotlineNumber: hotline, channels: Array(Set(channels)).sorted { $0.rawValue < $1.rawValue }, unitId: pu) }
+                    } else { c.add("partner", "is required for a partner: hotline_number and channels") }
+                } else if b.partner != nil { c.add("partner", "only a partner account takes partner") }
                 try c.throwIfAny()
-                let (user, token) = try await s.users.create(.init(login: login!, displayName: display, role: role!, unitId: unit))
+                let (user, token) = try await s.users.create(.init(login: login!, displayName: display, role: role!, unitId: unit, partner: partner))
                 return try json(Created(user: user, token: token), status: .created, headers: [.cacheControl: "no-store"])
             },
             Endpoint(.delete, "/v1/users/{id}/tokens", .admin) { _, ctx in

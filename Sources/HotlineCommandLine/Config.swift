@@ -15,6 +15,12 @@ public struct Config: Sendable {
     public var sweepIntervalSeconds: Int
     /// Failed authentications per client address per minute before 429.
     public var authFailuresPerMinute: Int
+    /// Milliseconds between passes of the webhook worker when idle; 0 turns it off in this process.
+    public var outboxIntervalMilliseconds: Int = 200
+    /// Seals webhook secrets (any string; SHA-256 of it is the AES key). Unset: a key kept in the database.
+    public var secretKey: String? = nil
+    /// HOTLINE_WEBHOOK_ALLOWED_HOSTS.
+    public var destinations = DestinationPolicy.unrestricted
 
     public static let defaultDatabaseURL = "postgres://hotline:hotline@127.0.0.1:54329/hotline"
 
@@ -23,7 +29,7 @@ public struct Config: Sendable {
         guard let port, (1...65535).contains(port) else { throw ConfigurationError("HOTLINE_PORT must be a port number") }
         let level = Logger.Level(rawValue: (env["LOG_LEVEL"] ?? "info").lowercased())
         guard let level else { throw ConfigurationError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical") }
-        return Config(
+        var config = Config(
             databaseURL: env["DATABASE_URL"] ?? defaultDatabaseURL,
             host: env["HOTLINE_HOST"] ?? "127.0.0.1",
             port: port,
@@ -32,6 +38,15 @@ public struct Config: Sendable {
             dbDirectory: try locateDbDirectory(env["HOTLINE_DB_DIR"]),
             sweepIntervalSeconds: try sweepInterval(env["HOTLINE_SWEEP_INTERVAL"]),
             authFailuresPerMinute: try positive(env["HOTLINE_AUTH_FAILURES_PER_MINUTE"], name: "HOTLINE_AUTH_FAILURES_PER_MINUTE", default: 20))
+        if let raw = env["HOTLINE_OUTBOX_INTERVAL_MS"] {
+            guard let n = Int(raw), (0...60_000).contains(n) else { throw ConfigurationError("HOTLINE_OUTBOX_INTERVAL_MS must be milliseconds from 0 to 60000") }
+            config.outboxIntervalMilliseconds = n
+        }
+        config.secretKey = env["HOTLINE_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        do { config.destinations = try DestinationPolicy(list: env["HOTLINE_WEBHOOK_ALLOWED_HOSTS"]) } catch {
+            throw ConfigurationError("\(error.field): \(error.message)")
+        }
+        return config
     }
 
     public static func positive(_ raw: String?, name: String, default def: Int) throws -> Int {
@@ -68,7 +83,7 @@ public struct Config: Sendable {
     public var printable: String {
         var url = URLComponents(string: databaseURL)
         if url?.password != nil { url?.password = "***" }
-        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s"
+        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s outbox_interval=\(outboxIntervalMilliseconds)ms secret_key=\(secretKey == nil ? "database" : "environment") webhook_hosts=\(destinations.restricted ? "restricted" : "any")"
     }
 
     public func makeLogger(_ label: String) -> Logger {

@@ -2,8 +2,10 @@ import Foundation
 
 /// base64url without padding (RFC 4648 §5): the form of every opaque cursor the API hands out.
 public enum Base64URL {
-    public static func encode(_ text: String) -> String {
-        Data(text.utf8).base64EncodedString()
+    public static func encode(_ text: String) -> String { encode(bytes: Array(text.utf8)) }
+
+    public static func encode(bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 

@@ -84,3 +84,4 @@ extension String {
         return String(scalars[first...last])
     }
 }
+extension FieldError: Error {}

@@ -49,9 +49,35 @@ public struct User: Sendable, Codable, Equatable {
     public var role: String
     public var unitId: String?
     public var active: Bool
+    public var partner: Partner?
     public init(id: String, login: String, displayName: String, role: String, unitId: String?, active: Bool) {
         self.id = id; self.login = login; self.displayName = displayName; self.role = role
         self.unitId = unitId; self.active = active
+    }
+
+    public struct Partner: Sendable, Codable, Equatable {
+        public var hotlineNumber: String
+        public var channels: [String]
+        public var unitId: String?
+        public init(_ b: PartnerBinding) {
+            hotlineNumber = b.hotlineNumber; channels = b.channels.map(\.rawValue); unitId = b.unitId.map(String.init)
+        }
+    }
+}
+
+/// What a partner account is bound to: it registers tickets only for this hotline and these
+/// channels; a unit's office system also receives that unit's tickets.
+public struct PartnerBinding: Sendable, Equatable {
+    public var hotlineNumber: String
+    public var channels: [Channel]
+    public var unitId: Int64?
+    public init(hotlineNumber: String, channels: [Channel], unitId: Int64?) {
+        self.hotlineNumber = hotlineNumber; self.channels = channels; self.unitId = unitId
+    }
+
+    /// Whether the partner may register a ticket on this hotline and channel.
+    public func mayRegister(hotline: String, channel: Channel) -> Bool {
+        hotline == hotlineNumber && channels.contains(channel)
     }
 }
 

@@ -2,6 +2,8 @@
 
 public enum Role: String, CaseIterable, Sendable, Codable {
     case agent, dispatcher, handler, callback, supervisor, admin, auditor
+    /// Another system: the 110 desk, the province platform, a parallel line, a unit's office system.
+    case partner
 }
 
 public enum Channel: String, CaseIterable, Sendable, Codable {

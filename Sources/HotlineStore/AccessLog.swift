@@ -7,7 +7,7 @@ public struct AccessLog: Sendable {
     public let db: Database
     public init(db: Database) { self.db = db }
 
-    public enum Action: String, Sendable { case read, list, reveal, export }
+    public enum Action: String, Sendable { case read, list, reveal, export, deliver }
 
     public struct Entry: Sendable, Codable, Equatable {
         public var id: String
@@ -38,6 +38,15 @@ public struct AccessLog: Sendable {
             INSERT INTO access_log (actor_id, actor_role, action, ticket_id, fields, request_id, reason)
             SELECT \(p.userId), \(p.role.rawValue), \(action.rawValue), t, string_to_array(f, ','), \(requestId), \(reason)
             FROM unnest(\(ids)::bigint[], \(fields)::text[]) AS x(t, f)
+            """, logger: db.logger)
+    }
+
+    /// A webhook delivery that carried the caller's personal data (to a hotline-center gateway).
+    public func recordDelivery(ticket: Int64, fields: [String], webhook: Int64) async throws {
+        guard !fields.isEmpty else { return }
+        try await db.client.query("""
+            INSERT INTO access_log (actor_role, action, ticket_id, fields, reason)
+            VALUES ('webhook', 'deliver', \(ticket), \(fields), \("webhook \(webhook)"))
             """, logger: db.logger)
     }
 

@@ -119,6 +119,12 @@ extension TicketStore {
             q.sql(" AND EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = t.id AND u.path @> ARRAY[")
             q.value(v); q.sql("]::bigint[])")
         }
+        if principal.role == .partner {
+            // A partner reads what it registered or was handed (and, for a unit's office system, that unit's tickets).
+            q.sql(" AND (EXISTS (SELECT 1 FROM ticket_partners tp WHERE tp.ticket_id = t.id AND tp.partner_id = "); q.value(principal.userId)
+            q.sql(") OR EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = t.id AND u.path @> ARRAY[")
+            q.value(principal.partner?.unitId ?? -1); q.sql("]::bigint[]))")
+        }
         switch driver {
         case .tickets:
             if let at = cursorAt, let id = cursorId { q.sql(" AND (t.received_at, t.id) < ("); q.value(at); q.sql(", "); q.value(id); q.sql(")") }

@@ -90,6 +90,8 @@ public struct TicketStore: Sendable {
         let payload = Self.json(["hotline_number": intake.hotlineNumber, "channel": intake.channel.rawValue, "source": source.rawValue])
         let key = actor == nil ? nil : idempotencyKey
         let fingerprint = Self.fingerprint(title: intake.title, content: intake.content, address: intake.caller?.address)
+        let notifyCaller = Notices.callerNoticeAtRegistration(intake)
+        let partnerId: Int64? = actor?.role == .partner ? actor?.userId : nil
         do {
             // One statement, so one round trip and atomic by itself: the ticket, its `registered`
             // event and the idempotency key land together or not at all, and only if the hotline
@@ -111,10 +113,18 @@ public struct TicketStore: Sendable {
                     RETURNING *),
                 e AS (
                     INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, kind, from_status, to_status, payload)
-                    SELECT t.id, now(), \(actor?.userId), \(actor?.role.rawValue), 'registered', NULL, 'registered', \(payload)::jsonb FROM t),
+                    SELECT t.id, now(), \(actor?.userId), \(actor?.role.rawValue), 'registered', NULL, 'registered', \(payload)::jsonb FROM t
+                    RETURNING ticket_id),
                 k AS (
                     INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id)
-                    SELECT \(actor?.userId), \(key), \(hash), t.id FROM t WHERE \(key)::text IS NOT NULL)
+                    SELECT \(actor?.userId), \(key), \(hash), t.id FROM t WHERE \(key)::text IS NOT NULL),
+                n AS (
+                    INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, kind, payload)
+                    SELECT e.ticket_id, now(), \(actor?.userId), \(actor?.role.rawValue), 'notice.caller', '{"template":"caller.registered"}'::jsonb
+                    FROM e JOIN t ON t.id = e.ticket_id WHERE \(notifyCaller)),
+                p AS (
+                    INSERT INTO ticket_partners (ticket_id, partner_id, relation, external_id)
+                    SELECT t.id, \(partnerId), 'registered', t.external_id FROM t WHERE \(partnerId)::bigint IS NOT NULL)
                 SELECT \(unescaped: Self.columns) FROM t
                 """, logger: db.logger)
             var created: Ticket? = nil
@@ -215,15 +225,40 @@ public struct TicketStore: Sendable {
         return nil
     }
 
+    /// Event rows written for other systems only (notices, the closed/reopened markers): in the
+    /// feed and the webhooks, not in the ticket's timeline or the audit trail, which already show
+    /// the verb that made them.
+    static let outwardOnly = [OutwardKind.noticeUnit, OutwardKind.noticeCaller, "closed", "reopened"]
+
+    /// Several tickets by id, without scope checks (the webhook worker shapes them per subscription).
+    public func tickets(ids: [Int64]) async throws -> [Ticket] {
+        var out: [Ticket] = []
+        for try await row in try await db.client.query("SELECT \(unescaped: Self.columns) FROM tickets t WHERE t.id = ANY(\(ids)::bigint[])",
+                                                       logger: db.logger) { out.append(try Self.ticket(row)) }
+        return out
+    }
+
     /// Whether the principal may see the ticket: hotline-center roles see all; a handler only
     /// tickets assigned (now or before) to its unit or a unit below it.
     public func isVisible(ticketId: Int64, to principal: Principal, on conn: PostgresConnection? = nil) async throws -> Bool {
-        guard principal.role == .handler else { return true }
-        guard let unit = principal.unitId else { return false }
-        let query: PostgresQuery = """
-            SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id
-            WHERE a.ticket_id = \(ticketId) AND u.path @> ARRAY[\(unit)]::bigint[] LIMIT 1
-            """
+        let query: PostgresQuery
+        switch principal.role {
+        case .handler:
+            guard let unit = principal.unitId else { return false }
+            query = """
+                SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id
+                WHERE a.ticket_id = \(ticketId) AND u.path @> ARRAY[\(unit)]::bigint[] LIMIT 1
+                """
+        case .partner:
+            // What it registered or received, and (a unit's office system) that unit's tickets.
+            query = """
+                SELECT 1 FROM ticket_partners WHERE ticket_id = \(ticketId) AND partner_id = \(principal.userId)
+                UNION ALL
+                SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id
+                WHERE a.ticket_id = \(ticketId) AND u.path @> ARRAY[\(principal.partner?.unitId ?? -1)]::bigint[] LIMIT 1
+                """
+        default: return true
+        }
         let rows: PostgresRowSequence
         if let conn { rows = try await conn.query(query, logger: db.logger) } else { rows = try await db.client.query(query, logger: db.logger) }
         for try await _ in rows.decode(Int.self) { return true }
@@ -402,7 +437,7 @@ public struct TicketStore: Sendable {
               AND (\(from)::timestamptz IS NULL OR e.at >= \(from))
               AND (\(to)::timestamptz IS NULL OR e.at < \(to))
               AND (\(kind)::text IS NULL OR e.kind = \(kind))
-              AND (\(beforeId)::bigint IS NULL OR e.id < \(beforeId))
+              AND (\(beforeId)::bigint IS NULL OR e.id < \(beforeId)) AND e.kind <> ALL(\(Self.outwardOnly))
             ORDER BY e.id DESC LIMIT \(limit)
             """, logger: db.logger).decode((Int64, Int64, Date, Int64?, String?, String, String?, String?, String).self) {
             let dict = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any] ?? [:]
@@ -419,7 +454,7 @@ public struct TicketStore: Sendable {
         var events: [TicketEvent] = []
         for try await (eid, at, actor, role, kind, from, to, payload) in try await db.client.query("""
             SELECT id, at, actor_id, actor_role, kind, from_status, to_status, payload::text FROM ticket_events
-            WHERE ticket_id = \(id) ORDER BY id
+            WHERE ticket_id = \(id) AND kind <> ALL(\(Self.outwardOnly)) ORDER BY id
             """, logger: db.logger).decode((Int64, Date, Int64?, String?, String, String?, String?, String).self) {
             let dict = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any] ?? [:]
             events.append(TicketEvent(id: String(eid), at: at, actorId: actor.map(String.init), actorRole: role, kind: kind,

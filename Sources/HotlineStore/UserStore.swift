@@ -9,8 +9,10 @@ public struct Principal: Sendable, Equatable {
     public var login: String
     public var role: Role
     public var unitId: Int64?
-    public init(userId: Int64, login: String, role: Role, unitId: Int64?) {
-        self.userId = userId; self.login = login; self.role = role; self.unitId = unitId
+    /// For a partner: the hotline and channels it registers for, and the unit whose office system it is.
+    public var partner: PartnerBinding?
+    public init(userId: Int64, login: String, role: Role, unitId: Int64?, partner: PartnerBinding? = nil) {
+        self.userId = userId; self.login = login; self.role = role; self.unitId = unitId; self.partner = partner
     }
 }
 
@@ -25,9 +27,7 @@ public struct UserStore: Sendable {
     public static func newToken() -> String {
         var rng = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        return "hl_" + Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return "hl_" + Base64URL.encode(bytes: bytes)
     }
 
     public static func hash(token: String) -> Data {
@@ -39,8 +39,9 @@ public struct UserStore: Sendable {
         public var displayName: String
         public var role: Role
         public var unitId: Int64?
-        public init(login: String, displayName: String, role: Role, unitId: Int64?) {
-            self.login = login; self.displayName = displayName; self.role = role; self.unitId = unitId
+        public var partner: PartnerBinding?
+        public init(login: String, displayName: String, role: Role, unitId: Int64?, partner: PartnerBinding? = nil) {
+            self.login = login; self.displayName = displayName; self.role = role; self.unitId = unitId; self.partner = partner
         }
     }
 
@@ -53,16 +54,21 @@ public struct UserStore: Sendable {
             let id = try await db.transaction { conn -> Int64 in
                 var id: Int64 = 0
                 for try await v in try await conn.query("""
-                    INSERT INTO users (login, display_name, role, unit_id) VALUES (\(u.login), \(u.displayName), \(u.role.rawValue), \(u.unitId))
+                    INSERT INTO users (login, display_name, role, unit_id, partner_hotline, partner_channels, partner_unit_id)
+                    VALUES (\(u.login), \(u.displayName), \(u.role.rawValue), \(u.unitId), \(u.partner?.hotlineNumber),
+                            \(u.partner?.channels.map(\.rawValue) ?? []), \(u.partner?.unitId))
                     RETURNING id
                     """, logger: db.logger).decode(Int64.self) { id = v }
                 try await conn.query("INSERT INTO api_tokens (user_id, token_hash, expires_at) VALUES (\(id), \(hash), \(expires))", logger: db.logger)
                 return id
             }
-            return (User(id: String(id), login: u.login, displayName: u.displayName, role: u.role.rawValue, unitId: u.unitId.map(String.init), active: true), token)
+            var user = User(id: String(id), login: u.login, displayName: u.displayName, role: u.role.rawValue, unitId: u.unitId.map(String.init), active: true)
+            user.partner = u.partner.map(User.Partner.init)
+            return (user, token)
         } catch let e where SQLFailure(e)?.isUniqueViolation == true {
             throw StoreError.conflict("login \(u.login) already exists")
         } catch let e where SQLFailure(e)?.isForeignKeyViolation == true {
+            if let p = u.partner { throw StoreError.invalid([FieldError("partner", "unknown hotline \(p.hotlineNumber) or unit")]) }
             throw StoreError.invalid([FieldError("unit_id", "unknown unit \(u.unitId.map(String.init) ?? "")")])
         }
     }
@@ -97,12 +103,14 @@ public struct UserStore: Sendable {
     public func authenticate(token: String) async throws -> Principal? {
         let hash = Self.hash(token: token)
         let rows = try await db.client.query("""
-            SELECT u.id, u.login, u.role, u.unit_id FROM api_tokens t JOIN users u ON u.id = t.user_id
+            SELECT u.id, u.login, u.role, u.unit_id, u.partner_hotline, u.partner_channels, u.partner_unit_id
+            FROM api_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = \(hash) AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active
             """, logger: db.logger)
-        for try await (id, login, role, unit) in rows.decode((Int64, String, String, Int64?).self) {
+        for try await (id, login, role, unit, hotline, channels, partnerUnit) in rows.decode((Int64, String, String, Int64?, String?, [String], Int64?).self) {
             guard let r = Role(rawValue: role) else { return nil }
-            return Principal(userId: id, login: login, role: r, unitId: unit)
+            let partner = hotline.map { PartnerBinding(hotlineNumber: $0, channels: channels.compactMap(Channel.init(rawValue:)), unitId: partnerUnit) }
+            return Principal(userId: id, login: login, role: r, unitId: unit, partner: r == .partner ? partner : nil)
         }
         return nil
     }

@@ -16,7 +16,7 @@ struct Hotline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline",
         abstract: "The 12345 government service hotline dispatcher.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Export.self, UserCommand.self, Sweep.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Export.self, UserCommand.self, Sweep.self, WebhookListen.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -47,12 +47,17 @@ struct Serve: AsyncParsableCommand {
         let client = PostgresClient(configuration: try Database.configuration(url: config.databaseURL), backgroundLogger: config.makeLogger("hotline.db"))
         let db = Database(client: client, logger: config.makeLogger("hotline.db"))
         let migrator = try Migrator(directory: config.dbDirectory.appendingPathComponent("migrations"))
-        var services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(identifier: config.timeZone), metrics: registry)
+        var services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(identifier: config.timeZone), metrics: registry,
+                                secretKey: config.secretKey)
         services.authFailuresPerMinute = config.authFailuresPerMinute
+        services.destinations = config.destinations
         let migrateFirst = migrate
         let sweeper = services.escalationService(interval: .seconds(config.sweepIntervalSeconds), logger: config.makeLogger("hotline.sweeper"))
         let app = buildApplication(services, host: config.host, port: config.port, logger: logger,
                                    services: (config.sweepIntervalSeconds > 0 ? [sweeper] : [])
+                                       + (config.outboxIntervalMilliseconds > 0
+                                          ? [WebhookService(worker: WebhookWorker(services), interval: .milliseconds(config.outboxIntervalMilliseconds),
+                                                            logger: config.makeLogger("hotline.webhooks"))] : [])
                                        + [services.knowledgeIndexService(interval: .seconds(1), logger: config.makeLogger("hotline.kb"))],
                                    beforeServerStarts: {
                                        if migrateFirst { try await migrator.migrate(db); return }

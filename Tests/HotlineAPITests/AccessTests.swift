@@ -39,7 +39,8 @@ import Testing
             var tokens: [Role: String] = [:]
             for role in Role.allCases { tokens[role] = try await app.token(role) }
             let center: Set<Role> = [.agent, .dispatcher, .callback, .supervisor, .admin, .auditor]
-            let all = Set(Role.allCases)
+            // Partners (other systems) come only where they are named.
+            let all = Set(Role.allCases).subtracting([.partner])
             let matrix: [(HTTPRequest.Method, String, Set<Role>)] = [
                 (.get, "/v1/hotlines", all), (.post, "/v1/hotlines", [.admin]), (.get, "/v1/hotlines/12315", all),
                 (.put, "/v1/hotlines/12315", [.admin]),
@@ -47,7 +48,11 @@ import Testing
                 (.get, "/v1/categories", all), (.post, "/v1/categories", [.admin]),
                 (.get, "/v1/regions", all), (.post, "/v1/regions", [.admin]),
                 (.post, "/v1/users", [.admin]), (.delete, "/v1/users/999999/tokens", [.admin]),
-                (.post, "/v1/tickets", [.agent, .dispatcher]), (.get, "/v1/tickets", all), (.get, "/v1/tickets/1", all),
+                (.post, "/v1/tickets", [.agent, .dispatcher, .partner]), (.get, "/v1/tickets", all.union([.partner])),
+                (.get, "/v1/tickets/1", all.union([.partner])), (.post, "/v1/tickets/999999/linked-result", [.partner]),
+                (.get, "/v1/events", all.union([.partner])), (.post, "/v1/webhooks", [.admin]), (.get, "/v1/webhooks", [.admin]),
+                (.get, "/v1/webhooks/999999", [.admin]), (.put, "/v1/webhooks/999999", [.admin]), (.delete, "/v1/webhooks/999999", [.admin]),
+                (.get, "/v1/webhooks/999999/deliveries", [.admin]), (.post, "/v1/webhooks/999999/deliveries/1/redeliver", [.admin]),
                 (.post, "/v1/imports/units", [.admin]), (.post, "/v1/imports/tickets", [.admin, .dispatcher]),
                 (.get, "/v1/calendar/2026", all), (.put, "/v1/calendar/2026-12-31", [.admin]), (.delete, "/v1/calendar/2026-12-31", [.admin]),
                 (.get, "/v1/calendar/deadline?working_days=1", all),

@@ -59,6 +59,7 @@ import Testing
         .coReply(content: "协办意见", basis: ""), .reply(content: "已处理", basis: "", callerInformed: true),
         .reviewReply(approve: false, note: ""), .escalate(level: .supervision, note: ""), .terminate(reason: "诉讼"),
         .callback(reached: true, satisfaction: .satisfied, resolved: true, verdict: nil, note: ""),
+        .linkedResult(outcome: .handled, note: "已处置", handledAt: nil, externalId: nil),
     ]
 
     @Test(arguments: TicketStatus.allCases)
@@ -78,6 +79,7 @@ import Testing
                 var c = ctx("2026-11-24T10:00:00+08:00", role: role)
                 c.mergeTarget = .dispatched
                 c.activeUnits = [10, 11, 12]
+                c.partnerReceived = true
                 // The co-unit's own verbs (its accept, its opinion) are allowed in every working state.
                 let coWork = (action.verb == .coReply || action.verb == .accept) && Lifecycle.working.contains(status)
                 if action.verb == .coReply { s.assignments.indices.forEach { s.assignments[$0].coveredByActor = s.assignments[$0].role == .co } }

@@ -14,13 +14,18 @@ public struct TestApp: Sendable {
     public let services: Services
 
     /// Runs `body` against a fresh app and database.
-    public static func with<R: Sendable>(logger: Logger = TestDatabase.logger, clock: any NowSource = SystemNow(),
+    /// `live`: over real HTTP on a free port rather than through the router in-process.
+    public static func with<R: Sendable>(logger: Logger = TestDatabase.logger, clock: any NowSource = SystemNow(), live: Bool = false,
+                                         destinations: DestinationPolicy = .unrestricted,
                                          _ body: @Sendable (TestApp) async throws -> R) async throws -> R {
         try await TestDatabase.with(runClient: false) { db in
             let migrator = try Migrator(directory: TestDatabase.dbDirectory.appendingPathComponent("migrations"))
-            let services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(), metrics: nil, clock: clock)
+            var configured = Services(db: db, migrator: migrator, zone: try ServiceClockZone(), metrics: nil, clock: clock,
+                                      secretKey: "test-secret-key")
+            configured.destinations = destinations
+            let services = configured
             let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: logger)
-            return try await app.test(.router) { client in
+            return try await app.test(live ? .live : .router) { client in
                 try await body(TestApp(client: client, services: services))
             }
         }
@@ -32,7 +37,8 @@ public struct TestApp: Sendable {
         var unit: Int64? = nil
         if role == .handler { unit = try await services.reference.unitId(code: unitCode) }
         let name = login ?? "\(role.rawValue)_\(UUID().uuidString.prefix(8))"
-        return try await services.users.create(.init(login: name, displayName: name, role: role, unitId: unit)).1
+        let partner = role == .partner ? PartnerBinding(hotlineNumber: "12345", channels: [.transfer110], unitId: nil) : nil
+        return try await services.users.create(.init(login: name, displayName: name, role: role, unitId: unit, partner: partner)).1
     }
 
     public struct Reply: Sendable {

@@ -21,6 +21,7 @@ public enum TicketAction: Sendable, Equatable {
     case escalate(level: EscalationLevel, note: String)
     case terminate(reason: String)
     case callback(reached: Bool, satisfaction: Satisfaction?, resolved: Bool?, verdict: CallbackVerdict?, note: String)
+    case linkedResult(outcome: LinkedOutcome, note: String, handledAt: Date?, externalId: String?)
 
     public var verb: Verb {
         switch self {
@@ -43,6 +44,7 @@ public enum TicketAction: Sendable, Equatable {
         case .escalate: return .escalate
         case .terminate: return .terminate
         case .callback: return .callback
+        case .linkedResult: return .linkedResult
         }
     }
 
@@ -79,6 +81,9 @@ public enum TicketAction: Sendable, Equatable {
         public var resolved: Bool?
         public var verdict: String?
         public var until: String?
+        public var outcome: String?
+        public var handledAt: String?
+        public var externalId: String?
         public init() {}
     }
 
@@ -113,6 +118,15 @@ public enum TicketAction: Sendable, Equatable {
             let target = c.requiredText("target", r.target, maxLength: 3) ?? ""
             if !target.isEmpty && !transferTargets.contains(target) { c.add("target", "unknown value '\(target)'; one of: 110, 119, 120, 122") }
             action = .transfer(target: target, note: note)
+        case .linkedResult:
+            let outcome: LinkedOutcome? = c.enumValue("outcome", r.outcome, required: true)
+            var at: Date? = nil
+            if let raw = r.handledAt {
+                if let d = Timestamp.parse(raw) { at = d } else { c.add("handled_at", "must be an RFC 3339 time with offset") }
+            }
+            let external = c.optionalText("external_id", r.externalId, maxLength: 100)
+            if outcome == .notOurs && note.isEmpty { c.add("note", "is required when the matter is not 110's: say why") }
+            action = .linkedResult(outcome: outcome ?? .handled, note: note, handledAt: at, externalId: external)
         case .merge:
             action = .merge(into: id("into_ticket_id", r.intoTicketId, required: true) ?? 0)
         case .dispatch:
@@ -193,4 +207,10 @@ public enum TicketAction: Sendable, Equatable {
         try c.throwIfAny()
         return action
     }
+}
+
+/// What the partner a ticket was transferred to reports back (110: handled, or not a police matter).
+public enum LinkedOutcome: String, CaseIterable, Sendable, Codable {
+    case handled
+    case notOurs = "not_ours"
 }

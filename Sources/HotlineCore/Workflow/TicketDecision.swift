@@ -26,12 +26,22 @@ public struct TicketDecision: Sendable {
         guard action.verb.roles.contains(ctx.actor.role) else {
             throw .forbidden("a \(ctx.actor.role.rawValue) may not \(action.verb.rawValue)")
         }
+        var p = try decideVerb(action)
+        p.events += Notices.outward(p, from: state)
+        return p
+    }
+
+    func decideVerb(_ action: TicketAction) throws(Refusal) -> TicketPlan {
         switch action {
         case .answer(let kb, let text): return try answer(kb, text)
         case .reject(let reason, let advice):
             return try simple(.reject, to: .rejected, outcome: ["reason": reason, "advice": advice])
         case .transfer(let target, let note):
-            return try simple(.transfer, to: .transferred, outcome: ["target": target, "note": note])
+            var p = try simple(.transfer, to: .transferred, outcome: ["target": target, "note": note])
+            p.partnersByChannel = TransferTarget.channel(for: target)
+            return p
+        case .linkedResult(let outcome, let note, let handledAt, let externalId):
+            return try linkedResult(outcome, note, handledAt, externalId)
         case .merge(let into): return try merge(into)
         case .dispatch(let lead, let co, let sla): return try dispatch(lead, co, sla)
         case .accept: return try accept()

@@ -15,6 +15,7 @@ public enum Verb: String, Sendable, CaseIterable, Codable {
     case callback
     case escalate
     case terminate
+    case linkedResult = "linked-result"
 
     /// Who may apply the verb (API.md's tables). Handlers are further limited to their own units.
     public var roles: Set<Role> {
@@ -28,6 +29,7 @@ public enum Verb: String, Sendable, CaseIterable, Codable {
         case .callback: return [.callback]
         case .escalate: return [.supervisor]
         case .terminate: return [.dispatcher, .supervisor]
+        case .linkedResult: return [.partner]
         }
     }
 
@@ -57,6 +59,7 @@ public enum Lifecycle {
         case .callback: return s == .awaitingCallback
         case .escalate: return [.dispatched, .accepted, .returnRequested, .extensionRequested, .suspensionRequested, .suspended, .reopened].contains(s)
         case .terminate: return s.isOpen
+        case .linkedResult: return s == .transferred
         }
     }
 

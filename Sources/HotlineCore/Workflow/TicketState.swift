@@ -221,6 +221,8 @@ public struct DecisionContext: Sendable {
     public var activeUnits: Set<Int64>
     /// The ticket a merge goes into (status), when visible.
     public var mergeTarget: TicketStatus?
+    /// The acting partner received this ticket by transfer (may report its `linked-result`).
+    public var partnerReceived = false
 
     public init(now: Date, calculator: DeadlineCalculator, policies: [String: SLAPolicy], settings: AssessmentSettings, actor: Actor,
                 entry: AnswerEntry? = nil, route: RouteCandidates? = nil, activeUnits: Set<Int64> = [], mergeTarget: TicketStatus? = nil) {
@@ -257,6 +259,10 @@ public struct TicketPlan: Sendable, Equatable {
     public var rungs: [PlannedRung] = []
     public var callback: CallbackRecord? = nil
     public var events: [PlannedEvent] = []
+    /// A transfer hands the ticket to the partners registered with this channel (110's desk).
+    public var partnersByChannel: Channel? = nil
+    /// The partner's own case id for a ticket transferred to it (its `linked-result`).
+    public var partnerExternalId: String? = nil
 
     public init(status: TicketStatus, resume: TicketStatus?, pending: PendingRequest?) {
         self.status = status; self.resume = resume; self.pending = pending

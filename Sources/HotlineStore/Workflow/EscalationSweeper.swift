@@ -79,6 +79,8 @@ public struct EscalationSweeper: Sendable {
                     try await event(conn, ticket, nil, kind: "escalation", from: nil, to: nil, at: now, payload: [
                         "level": r.level.rawValue, "unit_id": String(a.unitId), "issued_by": "system", "clock": r.clock.rawValue,
                         "round": String(r.round)], logger: db.logger)
+                    let notice = Notices.rung(r, unit: a.unitId)
+                    try await event(conn, ticket, nil, kind: notice.kind, from: nil, to: nil, at: now, payload: notice.payload, logger: db.logger)
                 }
                 ids.append(a.id!)
                 clocks.append(next?.clock.rawValue ?? "")

@@ -31,6 +31,19 @@ struct PlanWriter {
             try await conn.query("UPDATE kb_entries SET answer_count = answer_count + 1 WHERE id = \(entry)", logger: db.logger)
             try await conn.query("UPDATE tickets SET kb_entry_id = \(entry), kb_version = \(version) WHERE id = \(state.id)", logger: db.logger)
         }
+        if let channel = plan.partnersByChannel {
+            // The partners of the line it goes to (110's desk) receive it, read it and report its result.
+            try await conn.query("""
+                INSERT INTO ticket_partners (ticket_id, partner_id, relation)
+                SELECT \(state.id), id, 'received' FROM users WHERE role = 'partner' AND active AND \(channel.rawValue) = ANY(partner_channels)
+                ON CONFLICT DO NOTHING
+                """, logger: db.logger)
+        }
+        if let external = plan.partnerExternalId, let partner = actor.userId {
+            try await conn.query("""
+                UPDATE ticket_partners SET external_id = \(external) WHERE ticket_id = \(state.id) AND partner_id = \(partner)
+                """, logger: db.logger)
+        }
         let version = try await ticket(plan, state.id, at: now)
         for e in plan.events {
             try await event(conn, e.ticketId ?? state.id, actor, kind: e.kind, from: e.from, to: e.to, at: now, payload: e.payload, logger: db.logger)

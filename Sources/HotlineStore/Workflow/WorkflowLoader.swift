@@ -71,6 +71,11 @@ struct WorkflowLoader {
             ctx.mergeTarget = parent.status
         case .callback:
             state.unreachedAttempts = try await unreached(state)
+        case .linkedResult:
+            guard let principal else { break }
+            for try await _ in try await conn.query("""
+                SELECT 1 FROM ticket_partners WHERE ticket_id = \(state.id) AND partner_id = \(principal.userId) AND relation = 'received'
+                """, logger: db.logger).decode(Int.self) { ctx.partnerReceived = true }
         case .reviewReply:
             for try await text in try await conn.query("""
                 SELECT payload->>'content' FROM ticket_events WHERE ticket_id = \(state.id) AND kind = 'reply' ORDER BY id DESC LIMIT 1
