@@ -63,7 +63,7 @@ struct Authenticator: Sendable {
             throw APIError(.tooManyRequests, "Too many requests", "too many failed authentications; retry in \(wait) s",
                            extra: ["retry_after": String(wait)])
         }
-        guard let principal = try await principal(request) else {
+        guard let principal = try await principal(headers: request.headers) else {
             failures.fail(address)
             throw APIError.unauthorized
         }
@@ -75,8 +75,8 @@ struct Authenticator: Sendable {
 }
 
 extension Authenticator {
-    func principal(_ request: Request) async throws -> Principal? {
-        guard let header = request.headers[.authorization] else { return nil }
+    func principal(headers: HTTPFields) async throws -> Principal? {
+        guard let header = headers[.authorization] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
@@ -89,14 +89,20 @@ extension Authenticator {
 }
 
 /// Tokens seen in the last few seconds, so a console's burst of requests costs one lookup.
-/// Revoking on this instance clears it at once; other instances notice within `ttl`.
+/// Used only while this process listens for revocations (`RevocationListener`), which empties
+/// it on every instance the moment a token is revoked anywhere.
 public final class PrincipalCache: Sendable {
     let ttl: Double
     private let entries = NIOLockedValueBox<[String: (Principal, Double)]>([:])
+    private let enabled = NIOLockedValueBox(false)
 
     public init(ttl: Double = 5) { self.ttl = ttl }
 
+    public var isEnabled: Bool { enabled.withLockedValue { $0 } }
+    public func setEnabled(_ on: Bool) { enabled.withLockedValue { $0 = on } }
+
     func get(_ token: String) -> Principal? {
+        guard isEnabled else { return nil }
         let now = Date().timeIntervalSince1970
         return entries.withLockedValue { map in
             guard let (p, at) = map[token], now - at < ttl else { return nil }
@@ -105,6 +111,7 @@ public final class PrincipalCache: Sendable {
     }
 
     func put(_ token: String, _ p: Principal) {
+        guard isEnabled else { return }
         let now = Date().timeIntervalSince1970
         entries.withLockedValue { map in
             if map.count > 10_000 { map = map.filter { now - $0.value.1 < ttl } }

@@ -41,6 +41,12 @@ public struct Services: Sendable {
     public let secrets: SecretKeeper
     /// Where webhooks may go (HOTLINE_WEBHOOK_ALLOWED_HOSTS).
     public var destinations = DestinationPolicy.unrestricted
+    /// Whether PostgreSQL answers (probed every second by the `serve` process; nil: not probed).
+    public var health: DatabaseHealth? = nil
+    /// How long a request may wait on the database before it answers 503.
+    public var requestDeadline: Duration = .milliseconds(4500)
+    /// Token revocations from every instance (LISTEN/NOTIFY).
+    public let revocations: RevocationListener
 
     public init(db: Database, migrator: Migrator, zone: ServiceClockZone, metrics: PrometheusCollectorRegistry?,
                 clock: any NowSource = SystemNow(), secretKey: String? = nil) {
@@ -66,6 +72,7 @@ public struct Services: Sendable {
         self.webhooks = WebhookStore(db: db)
         self.feed = EventFeed(db: db)
         self.secrets = SecretKeeper(environment: secretKey, db: db)
+        self.revocations = RevocationListener(db: db, cache: principals)
     }
 }
 
@@ -74,7 +81,7 @@ public func allEndpoints(_ s: Services) -> [Endpoint] {
     ServiceRoutes(s).endpoints + ReferenceRoutes(s).endpoints + UserRoutes(s).endpoints
         + CalendarRoutes(s).endpoints + PolicyRoutes(s).endpoints + RoutingRoutes(s).endpoints
         + TicketRoutes(s).endpoints + WorkflowRoutes(s).endpoints + KnowledgeRoutes(s).endpoints + ReportRoutes(s).endpoints + ImportRoutes(s).endpoints
-        + WebhookRoutes(s).endpoints + EventRoutes(s).endpoints
+        + WebhookRoutes(s).endpoints + EventRoutes(s).endpoints + NoticeRoutes(s).endpoints
 }
 
 public func buildRouter(_ s: Services) -> Router<AppContext> {
@@ -83,6 +90,7 @@ public func buildRouter(_ s: Services) -> Router<AppContext> {
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: DeadlineMiddleware(health: s.health, standard: s.requestDeadline))
     router.register(allEndpoints(s), auth: Authenticator(users: s.users, failuresPerMinute: s.authFailuresPerMinute, cache: s.principals),
                     replays: RequestReplays(db: s.db))
     return router
@@ -93,6 +101,8 @@ public func buildApplication(_ s: Services, host: String, port: Int, logger: Log
                              beforeServerStarts: (@Sendable () async throws -> Void)? = nil) -> some ApplicationProtocol {
     var app = Application(
         router: buildRouter(s),
+        // Idle and slow clients are cut off: a connection that sends nothing for 30 s is closed.
+        server: .http1(configuration: .init(idleTimeout: .seconds(30))),
         configuration: .init(address: .hostname(host, port: port), serverName: "hotline"),
         logger: logger)
     app.addServices(s.db.client)

@@ -19,6 +19,8 @@ public struct Config: Sendable {
     public var outboxIntervalMilliseconds: Int = 200
     /// Seals webhook secrets (any string; SHA-256 of it is the AES key). Unset: a key kept in the database.
     public var secretKey: String? = nil
+    /// Milliseconds a request may wait on the database before it answers 503.
+    public var requestDeadlineMilliseconds: Int = 4500
     /// HOTLINE_WEBHOOK_ALLOWED_HOSTS.
     public var destinations = DestinationPolicy.unrestricted
 
@@ -41,6 +43,10 @@ public struct Config: Sendable {
         if let raw = env["HOTLINE_OUTBOX_INTERVAL_MS"] {
             guard let n = Int(raw), (0...60_000).contains(n) else { throw ConfigurationError("HOTLINE_OUTBOX_INTERVAL_MS must be milliseconds from 0 to 60000") }
             config.outboxIntervalMilliseconds = n
+        }
+        if let raw = env["HOTLINE_REQUEST_DEADLINE_MS"] {
+            guard let n = Int(raw), (100...600_000).contains(n) else { throw ConfigurationError("HOTLINE_REQUEST_DEADLINE_MS must be milliseconds from 100 to 600000") }
+            config.requestDeadlineMilliseconds = n
         }
         config.secretKey = env["HOTLINE_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         do { config.destinations = try DestinationPolicy(list: env["HOTLINE_WEBHOOK_ALLOWED_HOSTS"]) } catch {
@@ -83,7 +89,7 @@ public struct Config: Sendable {
     public var printable: String {
         var url = URLComponents(string: databaseURL)
         if url?.password != nil { url?.password = "***" }
-        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s outbox_interval=\(outboxIntervalMilliseconds)ms secret_key=\(secretKey == nil ? "database" : "environment") webhook_hosts=\(destinations.restricted ? "restricted" : "any")"
+        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s request_deadline=\(requestDeadlineMilliseconds)ms outbox_interval=\(outboxIntervalMilliseconds)ms secret_key=\(secretKey == nil ? "database" : "environment") webhook_hosts=\(destinations.restricted ? "restricted" : "any")"
     }
 
     public func makeLogger(_ label: String) -> Logger {

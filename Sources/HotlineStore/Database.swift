@@ -50,7 +50,15 @@ public struct Database: Sendable {
         // The service's statements are short index walks (LIMIT 51); a parallel plan's worker
         // start-up alone took ~30 ms of a 40 ms list at 10 M tickets here, so none are planned.
         // Bulk reports can run on a replica whose role enables them (deploy/OPERATIONS.md).
-        config.options.additionalStartupParameters = [("max_parallel_workers_per_gather", "0")]
+        config.options.additionalStartupParameters = [
+            ("max_parallel_workers_per_gather", "0"),
+            // Every statement has a deadline on the server too, and a transaction left open by a
+            // process that vanished does not hold its locks for long.
+            ("statement_timeout", "120s"),
+            ("idle_in_transaction_session_timeout", "60s"),
+        ]
+        // Connecting gives up quickly (the request deadline is 4.5 s; the pool tries again).
+        config.options.connectTimeout = .seconds(3)
         return config
     }
 

@@ -90,7 +90,7 @@ public struct TicketStore: Sendable {
         let payload = Self.json(["hotline_number": intake.hotlineNumber, "channel": intake.channel.rawValue, "source": source.rawValue])
         let key = actor == nil ? nil : idempotencyKey
         let fingerprint = Self.fingerprint(title: intake.title, content: intake.content, address: intake.caller?.address)
-        let notifyCaller = Notices.callerNoticeAtRegistration(intake)
+        let notifyCaller = Notices.callerNoticeAtRegistration(intake, imported: source == .import)
         let partnerId: Int64? = actor?.role == .partner ? actor?.userId : nil
         do {
             // One statement, so one round trip and atomic by itself: the ticket, its `registered`

@@ -92,11 +92,13 @@ public struct UserStore: Sendable {
         var exists = false
         for try await _ in try await db.client.query("SELECT 1 FROM users WHERE id = \(userId)", logger: db.logger).decode(Int.self) { exists = true }
         guard exists else { throw StoreError.notFound("user \(userId)") }
-        var n = 0
-        for try await _ in try await db.client.query("""
-            UPDATE api_tokens SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL RETURNING id
-            """, logger: db.logger).decode(Int64.self) { n += 1 }
-        return n
+        // The notification goes out with the commit: every instance empties its token cache at once.
+        for try await n in try await db.client.query("""
+            WITH r AS (UPDATE api_tokens SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL RETURNING id),
+                 n AS (SELECT pg_notify('hotline_revocations', \(String(userId))))
+            SELECT (SELECT count(*) FROM r) FROM n
+            """, logger: db.logger).decode(Int64.self) { return Int(n) }
+        return 0
     }
 
     /// The principal behind a bearer token, or nil when unknown, revoked, expired or the user inactive.

@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
                                 secretKey: config.secretKey)
         services.authFailuresPerMinute = config.authFailuresPerMinute
         services.destinations = config.destinations
+        let health = DatabaseHealth(db: db)
+        services.health = health
+        services.requestDeadline = .milliseconds(config.requestDeadlineMilliseconds)
         let migrateFirst = migrate
         let sweeper = services.escalationService(interval: .seconds(config.sweepIntervalSeconds), logger: config.makeLogger("hotline.sweeper"))
         let app = buildApplication(services, host: config.host, port: config.port, logger: logger,
@@ -58,7 +61,8 @@ struct Serve: AsyncParsableCommand {
                                        + (config.outboxIntervalMilliseconds > 0
                                           ? [WebhookService(worker: WebhookWorker(services), interval: .milliseconds(config.outboxIntervalMilliseconds),
                                                             logger: config.makeLogger("hotline.webhooks"))] : [])
-                                       + [services.knowledgeIndexService(interval: .seconds(1), logger: config.makeLogger("hotline.kb"))],
+                                       + [services.knowledgeIndexService(interval: .seconds(1), logger: config.makeLogger("hotline.kb")),
+                                          health, services.revocations],
                                    beforeServerStarts: {
                                        if migrateFirst { try await migrator.migrate(db); return }
                                        // A database that is not reachable yet is /readyz's business; one that is
@@ -72,7 +76,12 @@ struct Serve: AsyncParsableCommand {
                                            throw ConfigurationError("pending migrations \(pending.joined(separator: ", ")): run `hotline migrate` first, or `hotline serve --migrate`")
                                        }
                                    })
-        try await app.runService()
+        // Shutdown drains within the grace period whatever the database does: in-flight requests
+        // have their own deadlines, and anything still running after 15 s is cancelled.
+        var groupConfig = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = .seconds(15)
+        groupConfig.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: groupConfig).run()
     }
 }
 
@@ -145,14 +154,27 @@ struct UserCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user; prints its token alone on the last line.")
         @Option(help: "Login name") var login: String
-        @Option(help: "agent | dispatcher | handler | callback | supervisor | admin | auditor") var role: String
-        @Option(help: "Unit id or code (required for handlers)") var unit: String?
+        @Option(help: "agent | dispatcher | handler | callback | supervisor | admin | auditor | partner") var role: String
+        @Option(help: "Unit id or code (required for handlers; for a partner, the unit whose office system it is)") var unit: String?
         @Option(help: "Display name") var name: String?
+        @Option(help: "Partner: the hotline it registers tickets for (e.g. 12345)") var partnerHotline: String?
+        @Option(help: "Partner: comma-separated channels it registers on (e.g. transfer_110)") var partnerChannels: String?
 
         func run() async throws {
             guard let r = Role(rawValue: role) else { throw ValidationError("role must be one of: \(Role.allowedList)") }
             if r == .handler && unit == nil { throw ValidationError("--unit is required for a handler") }
+            var channels: [HotlineCore.Channel] = []
+            if r == .partner {
+                guard partnerHotline != nil, let list = partnerChannels else {
+                    throw ValidationError("a partner needs --partner-hotline and --partner-channels")
+                }
+                for raw in list.split(separator: ",") {
+                    guard let c = HotlineCore.Channel(rawValue: String(raw)) else { throw ValidationError("unknown channel '\(raw)'; one of: \(HotlineCore.Channel.allowedList)") }
+                    channels.append(c)
+                }
+            }
             let config = try Config.fromEnvironment()
+            let partnerChannels = channels
             let (user, token) = try await withDatabase(config) { db -> (User, String) in
                 var unitId: Int64? = nil
                 if let unit {
@@ -160,7 +182,9 @@ struct UserCommand: AsyncParsableCommand {
                     else { unitId = try await ReferenceStore(db: db).unitId(code: unit) }
                     guard unitId != nil else { throw ValidationError("unknown unit '\(unit)'") }
                 }
-                return try await UserStore(db: db).create(.init(login: login, displayName: name ?? login, role: r, unitId: unitId))
+                let partner = r == .partner ? PartnerBinding(hotlineNumber: partnerHotline ?? "", channels: partnerChannels, unitId: unitId) : nil
+                return try await UserStore(db: db).create(.init(login: login, displayName: name ?? login, role: r,
+                                                                unitId: r == .partner ? nil : unitId, partner: partner))
             }
             print("created user \(user.login) (id \(user.id), role \(user.role))")
             print(token)

@@ -53,6 +53,7 @@ import Testing
                 (.get, "/v1/events", all.union([.partner])), (.post, "/v1/webhooks", [.admin]), (.get, "/v1/webhooks", [.admin]),
                 (.get, "/v1/webhooks/999999", [.admin]), (.put, "/v1/webhooks/999999", [.admin]), (.delete, "/v1/webhooks/999999", [.admin]),
                 (.get, "/v1/webhooks/999999/deliveries", [.admin]), (.post, "/v1/webhooks/999999/deliveries/1/redeliver", [.admin]),
+                (.get, "/v1/notice-templates", [.admin, .supervisor]), (.put, "/v1/notice-templates/unit.dispatched", [.admin]),
                 (.post, "/v1/imports/units", [.admin]), (.post, "/v1/imports/tickets", [.admin, .dispatcher]),
                 (.get, "/v1/calendar/2026", all), (.put, "/v1/calendar/2026-12-31", [.admin]), (.delete, "/v1/calendar/2026-12-31", [.admin]),
                 (.get, "/v1/calendar/deadline?working_days=1", all),

@@ -374,4 +374,39 @@ import Testing
             }
         }
     }
+
+    @Test func noticeTextsAreTemplatesAndAnImportedBacklogNotifiesNobody() async throws {
+        try await WebhookReceiver.with { gateway in
+            try await TestApp.with { app in
+                let admin = try await app.token(.admin)
+                let agent = try await app.token(.agent)
+                let dispatcher = try await app.token(.dispatcher)
+                let put = try await app.request(.put, "/v1/notice-templates/unit.dispatched", token: admin,
+                                                json: ["template": "新工单{number}：{title}，{role}，{response_deadline}前签收"])
+                #expect(put.status == .ok, "\(put.body)")
+                #expect(try await app.request(.put, "/v1/notice-templates/unit.nonsense", token: admin, json: ["template": "x"]).status == .notFound)
+                #expect(try await app.request(.put, "/v1/notice-templates/unit.dispatched", token: admin, json: ["template": ""]).fieldErrors == ["template"])
+                let list = try await app.request(.get, "/v1/notice-templates?limit=100", token: admin)
+                #expect(list.items.count == 7)
+                _ = try await subscribe(app, admin, ["url": gateway.url, "events": ["notice.unit"], "unit_id": try await app.unit("XHQ")])
+                let t = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket()).json
+                let id = t["id"] as? String ?? "?"
+                _ = try await app.request(.post, "/v1/tickets/\(id)/dispatch", token: dispatcher, json: ["lead_unit_id": try await app.unit("XHQ-XX")])
+                try await withWorker(app) { #expect(await gateway.waitForAccepted(1)) }
+                let text = (gateway.accepted.first?.json["data"] as? [String: Any])?["text"] as? String ?? ""
+                #expect(text.hasPrefix("新工单\(t["number"] as? String ?? "?")：超市出售过期食品，主办，"), "\(text)")
+                #expect(!text.contains("{"))
+                // A legacy backlog imported now is not news to its callers.
+                let csv = "external_id,hotline_number,channel,received_at,caller_name,caller_phone,caller_address,confidential,anonymous,enterprise,nature,category_code,region_code,title,content,sla_policy\r\n"
+                    + "OLD-1,12315,phone,2025-03-01T10:00:00+08:00,李四,13912345678,,false,false,否,complaint,市场监管/消费投诉,330102,旧件,旧件内容,standard\r\n"
+                let imported = try await app.csv("/v1/imports/tickets", token: admin, csv)
+                #expect(imported.status == .ok || imported.status == .created, "\(imported.body)")
+                var notices = -1
+                for try await n in try await app.services.db.client.query("""
+                    SELECT count(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.external_id = 'OLD-1' AND e.kind = 'notice.caller'
+                    """, logger: app.services.db.logger).decode(Int64.self) { notices = Int(n) }
+                #expect(notices == 0)
+            }
+        }
+    }
 }

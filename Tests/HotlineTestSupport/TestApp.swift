@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PostgresNIO
 
 /// An application on its own database, driven in-process through the router.
 public struct TestApp: Sendable {
@@ -23,10 +24,39 @@ public struct TestApp: Sendable {
             var configured = Services(db: db, migrator: migrator, zone: try ServiceClockZone(), metrics: nil, clock: clock,
                                       secretKey: "test-secret-key")
             configured.destinations = destinations
+            // Beside 140 other tests on 2 cores a request can take seconds; the deadline itself is
+            // tested through `withProxy`, which keeps the service's default.
+            configured.requestDeadline = .seconds(60)
             let services = configured
             let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: logger)
             return try await app.test(live ? .live : .router) { client in
                 try await body(TestApp(client: client, services: services))
+            }
+        }
+    }
+
+    /// An app whose database is reached through a `FaultProxy` the test can break, with the
+    /// health probe running as in `serve`.
+    public static func withProxy<R: Sendable>(_ body: @Sendable (TestApp, FaultProxy) async throws -> R) async throws -> R {
+        try await TestDatabase.withNamed(runClient: true) { _, name in
+            let (host, port) = TestDatabase.clusterAddress
+            let proxy = try await FaultProxy.start(to: host, port: port)
+            let client = PostgresClient(configuration: try TestDatabase.configuration(database: name, port: proxy.port),
+                                        backgroundLogger: TestDatabase.logger)
+            let db = Database(client: client, logger: TestDatabase.logger)
+            let migrator = try Migrator(directory: TestDatabase.dbDirectory.appendingPathComponent("migrations"))
+            var configured = Services(db: db, migrator: migrator, zone: try ServiceClockZone(), metrics: nil, secretKey: "test-secret-key")
+            let health = DatabaseHealth(db: db, interval: .milliseconds(300))
+            configured.health = health
+            let services = configured
+            let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: TestDatabase.logger, services: [health])
+            do {
+                let r = try await app.test(.router) { client in try await body(TestApp(client: client, services: services), proxy) }
+                await proxy.stop()
+                return r
+            } catch {
+                await proxy.stop()
+                throw error
             }
         }
     }

@@ -43,6 +43,37 @@ public enum TestDatabase {
         }
     }
 
+    /// Terminates this database's backends (all, or those whose query matches `pattern`), from
+    /// the admin connection: a pool with every connection broken, or a query cut off.
+    public static func terminateBackends(of db: Database, matching pattern: String = "%") async throws {
+        var current = ""
+        for try await n in try await db.client.query("SELECT current_database()", logger: logger).decode(String.self) { current = n }
+        let name = current
+        try await withAdmin { admin -> Void in
+            _ = try await admin.query("""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = \(name) AND pid <> pg_backend_pid() AND query LIKE \(pattern)
+                """, logger: logger)
+        }
+    }
+
+    /// The admin URL's host and port (where a proxy in front of the test cluster points).
+    public static var clusterAddress: (host: String, port: Int) {
+        let c = URLComponents(string: adminURL)!
+        return (c.host ?? "127.0.0.1", c.port ?? 5432)
+    }
+
+    /// A pool on database `name` through another host and port (a `FaultProxy`).
+    public static func configuration(database: String, port: Int) throws -> PostgresClient.Configuration {
+        var comps = URLComponents(string: adminURL)!
+        comps.path = "/" + database
+        comps.host = "127.0.0.1"
+        comps.port = port
+        var config = try Database.configuration(url: comps.string!)
+        config.options.maximumConnections = 12
+        return config
+    }
+
     static let template = TemplateBuilder()
 
     /// A fresh database (migrated and seeded with the reference data of db/seed and the demo

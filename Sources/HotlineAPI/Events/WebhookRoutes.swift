@@ -162,3 +162,31 @@ struct EventRoutes {
         ]
     }
 }
+
+/// `GET /v1/notice-templates`, `PUT /v1/notice-templates/{key}` (admin): the texts of the unit's
+/// and the caller's notices, with `{number}`, `{title}`, `{unit}`, `{role}`, `{response_deadline}`,
+/// `{close_deadline}`, `{clock}`, `{deadline}`, `{required_by}`, `{code}` filled at delivery.
+struct NoticeRoutes {
+    let s: Services
+    init(_ s: Services) { self.s = s }
+
+    struct Body: Decodable { var template: String? }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/v1/notice-templates", .roles([.admin, .supervisor])) { req, ctx in
+                let q = try req.query(allowed: pageParameters)
+                return try json(Page.slice(try await NoticeTemplates(db: s.db).all(), q) { $0.key })
+            },
+            Endpoint(.put, "/v1/notice-templates/{key}", .admin) { req, ctx in
+                let key = ctx.parameters.get("key") ?? ""
+                let b = try await req.jsonBody(Body.self, context: ctx)
+                var c = FieldChecker()
+                let text = c.requiredText("template", b.template, maxLength: 500)
+                try c.throwIfAny()
+                guard let t = try await NoticeTemplates(db: s.db).put(key, text!) else { throw APIError.notFound("notice template \(key.prefix(40))") }
+                return try json(t)
+            },
+        ]
+    }
+}

@@ -96,9 +96,10 @@ public enum Notices {
                      payload: extra.merging(["unit_id": String(id), "template": template]) { a, _ in a })
     }
 
-    /// Whether registration notifies the caller (a number to send it to).
-    public static func callerNoticeAtRegistration(_ intake: TicketIntake) -> Bool {
-        !intake.anonymous && intake.caller?.phone != nil
+    /// Whether registration notifies the caller: a number to send it to, and a case that arrives
+    /// now (a legacy backlog being imported is not news to its callers).
+    public static func callerNoticeAtRegistration(_ intake: TicketIntake, imported: Bool) -> Bool {
+        !imported && !intake.anonymous && intake.caller?.phone != nil
     }
 
     /// `{name}` placeholders filled from `fields`; unknown names are left out.

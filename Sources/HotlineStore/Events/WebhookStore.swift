@@ -187,3 +187,29 @@ public struct SecretBox: Sendable {
         String(decoding: try AES.GCM.open(try AES.GCM.SealedBox(combined: box), using: key), as: UTF8.self)
     }
 }
+
+/// The notice texts (`unit.dispatched`, `unit.<rung>`, `caller.registered`, `caller.closed`).
+public struct NoticeTemplates: Sendable {
+    public let db: Database
+    public init(db: Database) { self.db = db }
+
+    public struct Template: Sendable, Codable, Equatable {
+        public var key: String
+        public var template: String
+    }
+
+    public func all() async throws -> [Template] {
+        var out: [Template] = []
+        for try await (k, t) in try await db.client.query("SELECT key, template FROM notice_templates ORDER BY key", logger: db.logger)
+            .decode((String, String).self) { out.append(Template(key: k, template: t)) }
+        return out
+    }
+
+    /// Changes an existing template; nil when there is no such key.
+    public func put(_ key: String, _ template: String) async throws -> Template? {
+        for try await (k, t) in try await db.client.query("""
+            UPDATE notice_templates SET template = \(template) WHERE key = \(key) RETURNING key, template
+            """, logger: db.logger).decode((String, String).self) { return Template(key: k, template: t) }
+        return nil
+    }
+}

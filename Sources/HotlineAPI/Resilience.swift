@@ -1,0 +1,153 @@
+import Foundation
+import HotlineStore
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+import ServiceLifecycle
+
+/// Whether this process can reach PostgreSQL, checked every second with a short deadline. While
+/// it cannot, requests answer 503 at once instead of queueing for a connection.
+public final class DatabaseHealth: Sendable {
+    let db: Database
+    let down = NIOLockedValueBox(false)
+    public let interval: Duration
+    public let probeTimeout: Duration
+
+    public init(db: Database, interval: Duration = .seconds(1), probeTimeout: Duration = .milliseconds(1500)) {
+        self.db = db; self.interval = interval; self.probeTimeout = probeTimeout
+    }
+
+    public var isDown: Bool { down.withLockedValue { $0 } }
+
+    /// One probe: `SELECT 1` within the probe's deadline.
+    public func probe() async -> Bool {
+        let ok = (try? await withDeadline(probeTimeout) { [db] in
+            for try await _ in try await db.client.query("SELECT 1", logger: db.logger).decode(Int.self) {}
+            return true
+        }) ?? false
+        let was = down.withLockedValue { d in defer { d = !ok }; return d }
+        if was == ok { db.logger.notice(ok ? "database reachable again" : "database unreachable: answering 503") }
+        return ok
+    }
+
+    public func run() async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            _ = await probe()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+        }
+    }
+}
+
+extension DatabaseHealth: Service {}
+
+public struct DeadlineExceeded: Error, Sendable {}
+struct DatabaseDown: Error, Sendable {}
+
+/// Runs `body` with a deadline: on time-out it is cancelled (a connection lease or a query
+/// waiting on the database gives up) and `DeadlineExceeded` is thrown.
+public func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask { try await Task.sleep(for: limit); throw DeadlineExceeded() }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+struct Unchecked<T>: @unchecked Sendable { let value: T }
+
+/// Every request that touches the database has a deadline (4.5 s by default,
+/// `HOTLINE_REQUEST_DEADLINE_MS`; imports, reports and the audit trail 120 s) and
+/// gives up at once when the database is known to be unreachable: the answer is 503 with
+/// Retry-After, never a hang or a 500. A write cut off this way may have committed; the answer
+/// says to retry with the same Idempotency-Key, which never applies it twice.
+struct DeadlineMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let health: DatabaseHealth?
+    let standard: Duration
+
+    static let exempt: Set<String> = ["/healthz", "/metrics", "/openapi.yaml"]
+    static let long: Duration = .seconds(120)
+
+    func limit(_ path: String?) -> Duration {
+        guard let path else { return standard }
+        return path.hasPrefix("/v1/imports") || path.hasPrefix("/v1/reports") || path.hasPrefix("/v1/audit") ? max(Self.long, standard) : standard
+    }
+
+    static let unavailable = APIError(.serviceUnavailable, "Service unavailable",
+        "the database is unreachable or did not answer in time; retry shortly (a write may or may not have been applied: retry it with the same Idempotency-Key)",
+        extra: ["retry_after": "5"])
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        if let path = context.endpointPath, Self.exempt.contains(path) { return try await next(request, context) }
+        if health?.isDown == true { throw Self.unavailable }
+        let limit = limit(context.endpointPath)
+        let health = self.health
+        do {
+            return try await withoutActuallyEscaping(next) { next in
+                let box = Unchecked(value: next)
+                return try await withThrowingTaskGroup(of: Response.self) { group in
+                    group.addTask { try await box.value(request, context) }
+                    group.addTask { try await Task.sleep(for: limit); throw DeadlineExceeded() }
+                    if let health {
+                        group.addTask {
+                            while !(health.isDown) { try await Task.sleep(for: .milliseconds(100)) }
+                            throw DatabaseDown()
+                        }
+                    }
+                    defer { group.cancelAll() }
+                    return try await group.next()!
+                }
+            }
+        } catch is DeadlineExceeded {
+            throw Self.unavailable
+        } catch is DatabaseDown {
+            throw Self.unavailable
+        } catch is CancellationError {
+            throw Self.unavailable
+        }
+    }
+}
+
+/// Token revocation reaches every instance at once: `revokeTokens` notifies
+/// `hotline_revocations` in its transaction, and every process listens (on one pooled connection)
+/// and empties its token cache. While it is not listening the cache is not used at all.
+public final class RevocationListener: Sendable {
+    public static let channel = "hotline_revocations"
+    let db: Database
+    let cache: PrincipalCache
+
+    public init(db: Database, cache: PrincipalCache) { self.db = db; self.cache = cache }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await db.client.withConnection { conn in
+                    try await conn.listen(on: Self.channel) { notifications in
+                        cache.clear()
+                        cache.setEnabled(true)
+                        for try await _ in notifications { cache.clear() }
+                    }
+                }
+            } catch {
+                db.logger.debug("revocation listener lost its connection", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            }
+            cache.setEnabled(false)
+            cache.clear()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        }
+    }
+
+    /// For tests: waits until the listener is listening.
+    public func waitUntilListening(timeout: Duration) async -> Bool {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if cache.isEnabled { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return cache.isEnabled
+    }
+}
+
+extension RevocationListener: Service {}
