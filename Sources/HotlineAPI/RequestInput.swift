@@ -172,6 +172,13 @@ struct Page<T: Encodable>: Encodable {
 let pageParameters: Set<String> = ["limit", "cursor"]
 
 extension Page {
+    /// A page from `limit + 1` rows read: the extra row only says there is more; the cursor is
+    /// the last item's key.
+    static func trimmed(_ rows: [T], limit: Int, key: (T) -> String) -> Page<T> {
+        let items = Array(rows.prefix(limit))
+        return Page(items: items, nextCursor: rows.count > limit ? items.last.map { Base64URL.encode(key($0)) } : nil)
+    }
+
     /// A small collection, already in its order, served in pages: `limit` (1–500, default 50) and
     /// `cursor` (opaque: the key of the previous page's last item).
     static func slice(_ all: [T], _ q: [String: String], key: (T) -> String) throws -> Page<T> {

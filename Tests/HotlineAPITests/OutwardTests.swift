@@ -121,6 +121,12 @@ import Testing
                 #expect(first["status"] as? String == "delivered")
                 #expect(first["last_status"] as? Int == 200)
                 #expect(first["kind"] as? String == "ticket.registered")
+                // Pages of the log: newest first, by cursor.
+                let p1 = try await app.request(.get, "/v1/webhooks/\(hook.id)/deliveries?limit=2", token: admin)
+                let cursor = try #require(p1.json["next_cursor"] as? String)
+                let p2 = try await app.request(.get, "/v1/webhooks/\(hook.id)/deliveries?limit=2&cursor=\(cursor)", token: admin)
+                #expect((p1.items + p2.items).compactMap { $0["id"] as? String } == log.items.compactMap { $0["id"] as? String })
+                #expect(p2.json["next_cursor"] is NSNull)
             }
         }
     }

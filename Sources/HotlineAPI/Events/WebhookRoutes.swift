@@ -82,10 +82,7 @@ struct WebhookRoutes {
                     guard let v = Base64URL.decode(c).flatMap({ Int64($0) }) else { throw APIError.badRequest("cursor", "is not a cursor of this collection") }
                     after = v
                 }
-                var items = try await s.webhooks.list(limit: limit + 1, afterId: after)
-                let more = items.count > limit
-                if more { items.removeLast() }
-                return try json(Page(items: items, nextCursor: more ? items.last.map { Base64URL.encode($0.id) } : nil))
+                return try json(Page.trimmed(try await s.webhooks.list(limit: limit + 1, afterId: after), limit: limit) { $0.id })
             },
             Endpoint(.get, "/v1/webhooks/{id}", .admin) { _, ctx in
                 try json(try await webhook(ctx))
@@ -113,10 +110,8 @@ struct WebhookRoutes {
                 }
                 try c.throwIfAny()
                 let limit = try pageLimit(q["limit"])
-                var items = try await s.webhooks.deliveries(webhook: Int64(w.id)!, status: status, eventId: event, limit: limit + 1, beforeId: before)
-                let more = items.count > limit
-                if more { items.removeLast() }
-                return try json(Page(items: items, nextCursor: more ? items.last.map { Base64URL.encode($0.id) } : nil))
+                let rows = try await s.webhooks.deliveries(webhook: Int64(w.id)!, status: status, eventId: event, limit: limit + 1, beforeId: before)
+                return try json(Page.trimmed(rows, limit: limit) { $0.id })
             },
             Endpoint(.post, "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", .admin) { _, ctx in
                 let hook = try ctx.id(what: "webhook")
