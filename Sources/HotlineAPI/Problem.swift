@@ -65,7 +65,9 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let api = Self.translate(error)
-            if api.status.code >= 500 {
+            if api.status == .serviceUnavailable {
+                context.logger.warning("database unavailable: answered 503", metadata: ["path": "\(context.endpointPath ?? "-")"])
+            } else if api.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(context.endpointPath ?? "-")"])
             }
             return api.response(requestId: context.logger[metadataKey: "hb.request.id"]?.description)

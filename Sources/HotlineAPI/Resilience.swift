@@ -123,11 +123,14 @@ public final class RevocationListener: Sendable {
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await db.client.withConnection { conn in
-                    try await conn.listen(on: Self.channel) { notifications in
-                        cache.clear()
-                        cache.setEnabled(true)
-                        for try await _ in notifications { cache.clear() }
+                // Listening ends with a graceful shutdown (the connection goes back before the pool closes).
+                try await cancelWhenGracefulShutdown { [db, cache] in
+                    try await db.client.withConnection { conn in
+                        try await conn.listen(on: Self.channel) { notifications in
+                            cache.clear()
+                            cache.setEnabled(true)
+                            for try await _ in notifications { cache.clear() }
+                        }
                     }
                 }
             } catch {
