@@ -106,6 +106,7 @@ public func buildApplication(_ s: Services, host: String, port: Int, logger: Log
         configuration: .init(address: .hostname(host, port: port), serverName: "hotline"),
         logger: logger)
     app.addServices(s.db.client)
+    if s.db.reader !== s.db.client { app.addServices(s.db.reader) }
     app.addServices(extra)
     if let beforeServerStarts { app.beforeServerStarts(perform: beforeServerStarts) }
     return app

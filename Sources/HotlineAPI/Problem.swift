@@ -102,6 +102,13 @@ struct ProblemMiddleware: RouterMiddleware {
             return APIError(.serviceUnavailable, "Service unavailable",
                             "the database is unreachable; retry shortly (a write may or may not have been applied: retry it with the same Idempotency-Key)",
                             extra: ["retry_after": "5"])
+        case is DatabaseUnavailable, is DeadlineExceeded:
+            return APIError(.serviceUnavailable, "Service unavailable", "the database is unreachable; retry shortly",
+                            extra: ["retry_after": "5"])
+        case let e where String(describing: type(of: e)) == "ConnectionPoolError":
+            // The pool gave up creating connections (its circuit breaker) or was shut down.
+            return APIError(.serviceUnavailable, "Service unavailable", "the database is unreachable; retry shortly",
+                            extra: ["retry_after": "5"])
         default:
             if let f = SQLFailure(error) {
                 if ["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].contains(f.sqlState) {

@@ -7,14 +7,15 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// Whether this process can reach PostgreSQL, checked every second with a short deadline. While
-/// it cannot, requests answer 503 at once instead of queueing for a connection.
+/// it cannot (two probes in a row failed), requests answer 503 at once instead of queueing for a connection.
 public final class DatabaseHealth: Sendable {
     let db: Database
     let down = NIOLockedValueBox(false)
+    let failures = NIOLockedValueBox(0)
     public let interval: Duration
     public let probeTimeout: Duration
 
-    public init(db: Database, interval: Duration = .seconds(1), probeTimeout: Duration = .milliseconds(1500)) {
+    public init(db: Database, interval: Duration = .seconds(1), probeTimeout: Duration = .seconds(2)) {
         self.db = db; self.interval = interval; self.probeTimeout = probeTimeout
     }
 
@@ -26,8 +27,11 @@ public final class DatabaseHealth: Sendable {
             for try await _ in try await db.client.query("SELECT 1", logger: db.logger).decode(Int.self) {}
             return true
         }) ?? false
-        let was = down.withLockedValue { d in defer { d = !ok }; return d }
-        if was == ok { db.logger.notice(ok ? "database reachable again" : "database unreachable: answering 503") }
+        // Down after two failed probes in a row (one slow answer on a busy machine is not an outage);
+        // up again at the first answer. Requests in flight have their own deadline meanwhile.
+        let failed = failures.withLockedValue { f in f = ok ? 0 : f + 1; return f }
+        let was = down.withLockedValue { d in defer { d = failed >= 2 }; return d }
+        if was != (failed >= 2) { db.logger.notice(ok ? "database reachable again" : "database unreachable: answering 503") }
         return ok
     }
 
@@ -41,19 +45,7 @@ public final class DatabaseHealth: Sendable {
 
 extension DatabaseHealth: Service {}
 
-public struct DeadlineExceeded: Error, Sendable {}
 struct DatabaseDown: Error, Sendable {}
-
-/// Runs `body` with a deadline: on time-out it is cancelled (a connection lease or a query
-/// waiting on the database gives up) and `DeadlineExceeded` is thrown.
-public func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask { try await Task.sleep(for: limit); throw DeadlineExceeded() }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
 
 struct Unchecked<T>: @unchecked Sendable { let value: T }
 

@@ -14,7 +14,7 @@ struct ServiceRoutes {
             Endpoint(.get, "/readyz", .open) { _, _ in
                 let ready = (try? await s.migrator.isUpToDate(s.db)) ?? false
                 guard ready else {
-                    throw APIError(.serviceUnavailable, "Not ready", "database unreachable or not migrated")
+                    throw APIError(.serviceUnavailable, "Not ready", "database unreachable or not migrated", extra: ["retry_after": "5"])
                 }
                 return try json(Readiness(status: "ready", warnings: try await calendarWarnings()))
             },

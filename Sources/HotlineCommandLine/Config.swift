@@ -19,6 +19,8 @@ public struct Config: Sendable {
     public var outboxIntervalMilliseconds: Int = 200
     /// Seals webhook secrets (any string; SHA-256 of it is the AES key). Unset: a key kept in the database.
     public var secretKey: String? = nil
+    /// HOTLINE_READ_DATABASE_URL: a replica for reports, exports and the supervisor's lists.
+    public var readDatabaseURL: String? = nil
     /// Milliseconds a request may wait on the database before it answers 503.
     public var requestDeadlineMilliseconds: Int = 4500
     /// HOTLINE_WEBHOOK_ALLOWED_HOSTS.
@@ -48,6 +50,7 @@ public struct Config: Sendable {
             guard let n = Int(raw), (100...600_000).contains(n) else { throw ConfigurationError("HOTLINE_REQUEST_DEADLINE_MS must be milliseconds from 100 to 600000") }
             config.requestDeadlineMilliseconds = n
         }
+        config.readDatabaseURL = env["HOTLINE_READ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         config.secretKey = env["HOTLINE_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         do { config.destinations = try DestinationPolicy(list: env["HOTLINE_WEBHOOK_ALLOWED_HOSTS"]) } catch {
             throw ConfigurationError("\(error.field): \(error.message)")
@@ -89,7 +92,7 @@ public struct Config: Sendable {
     public var printable: String {
         var url = URLComponents(string: databaseURL)
         if url?.password != nil { url?.password = "***" }
-        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s request_deadline=\(requestDeadlineMilliseconds)ms outbox_interval=\(outboxIntervalMilliseconds)ms secret_key=\(secretKey == nil ? "database" : "environment") webhook_hosts=\(destinations.restricted ? "restricted" : "any")"
+        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s request_deadline=\(requestDeadlineMilliseconds)ms read_replica=\(readDatabaseURL == nil ? "no" : "yes") outbox_interval=\(outboxIntervalMilliseconds)ms secret_key=\(secretKey == nil ? "database" : "environment") webhook_hosts=\(destinations.restricted ? "restricted" : "any")"
     }
 
     public func makeLogger(_ label: String) -> Logger {

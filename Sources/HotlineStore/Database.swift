@@ -12,8 +12,15 @@ public struct Database: Sendable {
     /// This process's calendar, policies and settings for this database.
     public let config: ConfigCache
 
-    public init(client: PostgresClient, logger: Logger, knowledgeIndex: KnowledgeIndexCache = KnowledgeIndexCache(), config: ConfigCache = ConfigCache()) {
+    /// Where reads that may lag a little go (monthly reports and exports, the supervisor's and
+    /// auditor's lists): a replica when `HOTLINE_READ_DATABASE_URL` is set, else the leader.
+    /// Everything that must read its own writes uses `client`.
+    public let reader: PostgresClient
+
+    public init(client: PostgresClient, logger: Logger, knowledgeIndex: KnowledgeIndexCache = KnowledgeIndexCache(), config: ConfigCache = ConfigCache(),
+                reader: PostgresClient? = nil) {
         self.client = client
+        self.reader = reader ?? client
         self.logger = logger
         self.knowledgeIndex = knowledgeIndex
         self.config = config
@@ -101,4 +108,39 @@ public struct SQLFailure: Sendable {
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
     public var isCheckViolation: Bool { sqlState == "23514" }
     public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
+}
+
+public struct DeadlineExceeded: Error, Sendable { public init() {} }
+
+/// The database could not be reached in time (answered 503 with Retry-After).
+public struct DatabaseUnavailable: Error, Sendable { public init() {} }
+
+/// Runs `body` with a deadline: on time-out it is cancelled (a connection lease or a query
+/// waiting on the database gives up) and `DeadlineExceeded` is thrown.
+public func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask { try await Task.sleep(for: limit); throw DeadlineExceeded() }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+extension Database {
+    /// Before a long read on the replica (a monthly report may take seconds): a connection
+    /// within 3 s, or `DatabaseUnavailable` — the long deadline is for the work, not for
+    /// waiting on a replica that is gone.
+    public func ensureReaderReachable(within limit: Duration = .seconds(3)) async throws {
+        let reader = self.reader, logger = self.logger
+        do {
+            _ = try await withDeadline(limit) {
+                for try await _ in try await reader.query("SELECT 1", logger: logger).decode(Int.self) {}
+                return true
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw DatabaseUnavailable()
+        }
+    }
 }

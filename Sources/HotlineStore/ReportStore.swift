@@ -57,7 +57,8 @@ public struct ReportStore: Sendable {
     /// caused it — unless judged unreasonable or the ticket closed unreachable.
     public func countsByUnit(month: Month, now: Date) async throws -> [Int64: UnitCounts] {
         let from = zone.startOfDay(month.first), to = zone.startOfDay(month.next)
-        let rows = try await db.client.query("""
+        try await db.ensureReaderReachable()
+        let rows = try await db.reader.query("""
             WITH cohort AS (
                 SELECT a.id, a.unit_id, a.role, a.status, t.closed_reason,
                        COALESCE(r.response_deadline, a.response_deadline) AS response_deadline,
@@ -116,7 +117,7 @@ public struct ReportStore: Sendable {
     /// Every unit with its root-to-unit path.
     public func unitTree() async throws -> [(OrgUnit, [Int64])] {
         var out: [(OrgUnit, [Int64])] = []
-        for try await (id, code, name, parent, level, region, active, path) in try await db.client.query("""
+        for try await (id, code, name, parent, level, region, active, path) in try await db.reader.query("""
             SELECT id, code, name, parent_id, level, region_code, active, path FROM units ORDER BY code
             """, logger: db.logger).decode((Int64, String, String, Int64?, String, String?, Bool, [Int64]).self) {
             out.append((ReferenceStore.unit((id, code, name, parent, level, region, active)), path))
@@ -138,7 +139,8 @@ public struct ReportStore: Sendable {
     public func hotlineVolumes(month: Month) async throws -> [HotlineVolume] {
         let from = zone.startOfDay(month.first), to = zone.startOfDay(month.next)
         var out: [HotlineVolume] = []
-        for try await (number, name, channel, received, answered) in try await db.client.query("""
+        try await db.ensureReaderReachable()
+        for try await (number, name, channel, received, answered) in try await db.reader.query("""
             SELECT t.hotline_number, h.name, t.channel, count(*), count(*) FILTER (WHERE t.outcome ? 'answer')
             FROM tickets t JOIN hotlines h ON h.number = t.hotline_number
             WHERE t.received_at >= \(from) AND t.received_at < \(to)

@@ -134,7 +134,9 @@ extension TicketStore {
             q.sql(" ORDER BY d.received_at DESC, d.ticket_id DESC LIMIT ")
         }
         q.value(f.limit + 1)
-        let rows = try await db.client.query(q.query, logger: db.logger)
+        // The supervisor's and the auditor's lists may lag the leader by a moment: a replica serves them.
+        let pool = [.supervisor, .auditor].contains(principal.role) ? db.reader : db.client
+        let rows = try await pool.query(q.query, logger: db.logger)
         var items: [Ticket] = []
         for try await row in rows { items.append(try Self.ticket(row)) }
         var next: TicketCursor? = nil

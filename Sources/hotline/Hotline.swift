@@ -45,7 +45,10 @@ struct Serve: AsyncParsableCommand {
         let logger = config.makeLogger("hotline")
         logger.info("starting", metadata: ["config": "\(config.printable)"])
         let client = PostgresClient(configuration: try Database.configuration(url: config.databaseURL), backgroundLogger: config.makeLogger("hotline.db"))
-        let db = Database(client: client, logger: config.makeLogger("hotline.db"))
+        let reader = try config.readDatabaseURL.map {
+            PostgresClient(configuration: try Database.configuration(url: $0), backgroundLogger: config.makeLogger("hotline.db.read"))
+        }
+        let db = Database(client: client, logger: config.makeLogger("hotline.db"), reader: reader)
         let migrator = try Migrator(directory: config.dbDirectory.appendingPathComponent("migrations"))
         var services = Services(db: db, migrator: migrator, zone: try ServiceClockZone(identifier: config.timeZone), metrics: registry,
                                 secretKey: config.secretKey)

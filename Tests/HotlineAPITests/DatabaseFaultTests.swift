@@ -27,7 +27,12 @@ import Testing
     @Test func anUnreachableOrHangingDatabaseAnswers503FastAndTheServiceHealsByItself() async throws {
         try await TestApp.withProxy { app, proxy in
             let agent = try await app.token(.agent)
-            #expect(try await app.request(.get, "/v1/tickets", token: agent).status == .ok)
+            var ready = false
+            for _ in 0..<50 where !ready {
+                ready = try await app.request(.get, "/v1/tickets", token: agent).status == .ok
+                if !ready { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(ready)
             for mode in [FaultProxy.Mode.down, .blackhole] {
                 proxy.set(mode)
                 var start = ContinuousClock.now
@@ -111,6 +116,33 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await auth.principal(headers: req) == nil)
             listeners.cancel()
+        }
+    }
+
+    @Test func reportsAndTheSupervisorsListsReadFromTheReplicaEverythingElseFromTheLeader() async throws {
+        try await TestApp.withProxy(readerOnly: true) { app, replica in
+            let agent = try await app.token(.agent)
+            let supervisor = try await app.token(.supervisor)
+            #expect(try await app.request(.post, "/v1/tickets", token: agent, json: validTicket()).status == .created)
+            #expect(try await app.request(.get, "/v1/reports/monthly?month=2026-11", token: supervisor).status == .ok)
+            #expect(try await app.request(.get, "/v1/tickets", token: supervisor).items.count == 1)
+            let t0 = ContinuousClock.now
+            replica.set(.down)
+            // The replica is gone: what reads from it answers 503; intake and the agent's reads go on.
+            let report = try await app.request(.get, "/v1/reports/monthly?month=2026-11", token: supervisor)
+            #expect(report.status == .serviceUnavailable, "\(report.status) \(report.body)")
+            #expect(elapsed(t0) < 5, "the report took \(elapsed(t0)) s to say the replica is gone")
+            #expect(try await app.request(.get, "/v1/tickets", token: supervisor).status == .serviceUnavailable)
+            #expect(try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["title": "第二件"])).status == .created)
+            #expect(try await app.request(.get, "/v1/tickets", token: agent).items.count == 2)
+            replica.set(.up)
+            var back = false
+            let start = ContinuousClock.now
+            for _ in 0..<100 where elapsed(start) < 20 {
+                if try await app.request(.get, "/v1/tickets", token: supervisor).status == .ok { back = true; break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(back, "the replica's pool did not come back within 20 s")
         }
     }
 }

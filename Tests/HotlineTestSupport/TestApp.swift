@@ -37,19 +37,27 @@ public struct TestApp: Sendable {
 
     /// An app whose database is reached through a `FaultProxy` the test can break, with the
     /// health probe running as in `serve`.
-    public static func withProxy<R: Sendable>(_ body: @Sendable (TestApp, FaultProxy) async throws -> R) async throws -> R {
-        try await TestDatabase.withNamed(runClient: true) { _, name in
+    /// `readerOnly`: only the read pool (`HOTLINE_READ_DATABASE_URL`, a replica) goes through the
+    /// proxy; the leader is reached directly and no health probe runs.
+    public static func withProxy<R: Sendable>(readerOnly: Bool = false, _ body: @Sendable (TestApp, FaultProxy) async throws -> R) async throws -> R {
+        try await TestDatabase.withNamed(runClient: true) { direct, name in
             let (host, port) = TestDatabase.clusterAddress
             let proxy = try await FaultProxy.start(to: host, port: port)
-            let client = PostgresClient(configuration: try TestDatabase.configuration(database: name, port: proxy.port),
-                                        backgroundLogger: TestDatabase.logger)
-            let db = Database(client: client, logger: TestDatabase.logger)
+            let proxied = PostgresClient(configuration: try TestDatabase.configuration(database: name, port: proxy.port),
+                                         backgroundLogger: TestDatabase.logger)
+            let db = readerOnly ? Database(client: PostgresClient(configuration: try TestDatabase.configuration(database: name),
+                                                                  backgroundLogger: TestDatabase.logger),
+                                           logger: TestDatabase.logger, reader: proxied)
+                                : Database(client: proxied, logger: TestDatabase.logger)
             let migrator = try Migrator(directory: TestDatabase.dbDirectory.appendingPathComponent("migrations"))
             var configured = Services(db: db, migrator: migrator, zone: try ServiceClockZone(), metrics: nil, secretKey: "test-secret-key")
             let health = DatabaseHealth(db: db, interval: .milliseconds(300))
-            configured.health = health
+            if !readerOnly { configured.health = health }
+            // A tighter deadline than the service's 4.5 s: the tests assert "within 5 s" on a machine
+            // running 140 other tests beside them.
+            configured.requestDeadline = .seconds(3)
             let services = configured
-            let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: TestDatabase.logger, services: [health])
+            let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: TestDatabase.logger, services: readerOnly ? [] : [health])
             do {
                 let r = try await app.test(.router) { client in try await body(TestApp(client: client, services: services), proxy) }
                 await proxy.stop()
