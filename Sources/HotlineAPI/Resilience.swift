@@ -23,10 +23,7 @@ public final class DatabaseHealth: Sendable {
 
     /// One probe: `SELECT 1` within the probe's deadline.
     public func probe() async -> Bool {
-        let ok = (try? await withDeadline(probeTimeout) { [db] in
-            for try await _ in try await db.client.query("SELECT 1", logger: db.logger).decode(Int.self) {}
-            return true
-        }) ?? false
+        let ok = await db.answers(db.client, within: probeTimeout)
         // Down after two failed probes in a row (one slow answer on a busy machine is not an outage);
         // up again at the first answer. Requests in flight have their own deadline meanwhile.
         let failed = failures.withLockedValue { f in f = ok ? 0 : f + 1; return f }
@@ -92,11 +89,7 @@ struct DeadlineMiddleware: RouterMiddleware {
                     return try await group.next()!
                 }
             }
-        } catch is DeadlineExceeded {
-            throw Self.unavailable
-        } catch is DatabaseDown {
-            throw Self.unavailable
-        } catch is CancellationError {
+        } catch is DeadlineExceeded, is DatabaseDown, is CancellationError {
             throw Self.unavailable
         }
     }

@@ -152,11 +152,7 @@ struct TicketRoutes {
     /// What a principal may see of a ticket: units and partners get the caller masked (and nothing of a
     /// confidential ticket's caller) and not the query code meant for the caller.
     func shape(_ t: Ticket, for p: Principal) -> Ticket {
-        guard p.role == .handler || p.role == .partner else { return t }
-        var out = t
-        out.caller = PersonalData.forUnit(t.caller, confidential: t.confidential)
-        out.queryCode = nil
-        return out
+        p.role == .handler || p.role == .partner ? t.asUnitSeesIt : t
     }
 
     func idempotencyKey(_ req: Request) throws -> String? {

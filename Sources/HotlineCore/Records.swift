@@ -90,6 +90,17 @@ public struct Caller: Sendable, Codable, Equatable {
     }
 }
 
+extension Ticket {
+    /// The ticket as a unit sees it (and partners and subscriptions without personal data): the
+    /// caller masked, nothing of a confidential ticket's caller, no query code.
+    public var asUnitSeesIt: Ticket {
+        var out = self
+        out.caller = PersonalData.forUnit(caller, confidential: confidential)
+        out.queryCode = nil
+        return out
+    }
+}
+
 public struct Ticket: Sendable, Codable, Equatable {
     public var id: String
     public var number: String

@@ -127,19 +127,21 @@ public func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Send
 }
 
 extension Database {
+    /// Whether `pool` answers `SELECT 1` within `limit` (the health probe, the replica check).
+    public func answers(_ pool: PostgresClient, within limit: Duration) async -> Bool {
+        let logger = self.logger
+        return (try? await withDeadline(limit) {
+            for try await _ in try await pool.query("SELECT 1", logger: logger).decode(Int.self) {}
+            return true
+        }) ?? false
+    }
+
     /// Before a long read on the replica (a monthly report may take seconds): a connection
     /// within 3 s, or `DatabaseUnavailable` — the long deadline is for the work, not for
     /// waiting on a replica that is gone.
     public func ensureReaderReachable(within limit: Duration = .seconds(3)) async throws {
-        let reader = self.reader, logger = self.logger
-        do {
-            _ = try await withDeadline(limit) {
-                for try await _ in try await reader.query("SELECT 1", logger: logger).decode(Int.self) {}
-                return true
-            }
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
+        guard await answers(reader, within: limit) else {
+            try Task.checkCancellation()
             throw DatabaseUnavailable()
         }
     }

@@ -115,16 +115,8 @@ extension TicketStore {
             q.sql(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.ticket_id = t.id AND a.role = 'lead' AND a.status = 'active' AND ")
             q.overdue("a", now: f.now); q.sql(")")
         }
-        if let v = scopeUnit {
-            q.sql(" AND EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = t.id AND u.path @> ARRAY[")
-            q.value(v); q.sql("]::bigint[])")
-        }
-        if principal.role == .partner {
-            // A partner reads what it registered or was handed (and, for a unit's office system, that unit's tickets).
-            q.sql(" AND (EXISTS (SELECT 1 FROM ticket_partners tp WHERE tp.ticket_id = t.id AND tp.partner_id = "); q.value(principal.userId)
-            q.sql(") OR EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = t.id AND u.path @> ARRAY[")
-            q.value(principal.partner?.unitId ?? -1); q.sql("]::bigint[]))")
-        }
+        if let v = scopeUnit { q.withinUnit("t.id", v) }
+        if principal.role == .partner { q.partnersOwn("t.id", principal) }
         switch driver {
         case .tickets:
             if let at = cursorAt, let id = cursorId { q.sql(" AND (t.received_at, t.id) < ("); q.value(at); q.sql(", "); q.value(id); q.sql(")") }
@@ -173,6 +165,21 @@ struct StatementBuilder {
     mutating func value<V: PostgresDynamicTypeEncodable>(_ v: V) { parts.appendInterpolation(v) }
 
     var query: PostgresQuery { PostgresQuery(stringInterpolation: parts) }
+
+    /// ` AND` the ticket in `ticket` (a column) was ever assigned to `unit` or a unit below it.
+    mutating func withinUnit(_ ticket: StaticString, _ unit: Int64) {
+        trusted(" AND EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = \(ticket.description) AND u.path @> ARRAY[")
+        value(unit); sql("]::bigint[])")
+    }
+
+    /// ` AND` the ticket in `ticket` is the partner's: it registered it or was handed it, or (a
+    /// unit's office system) it was assigned under that unit.
+    mutating func partnersOwn(_ ticket: StaticString, _ p: Principal) {
+        trusted(" AND (EXISTS (SELECT 1 FROM ticket_partners tp WHERE tp.ticket_id = \(ticket.description) AND tp.partner_id = ")
+        value(p.userId)
+        trusted(") OR EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = \(ticket.description) AND u.path @> ARRAY[")
+        value(p.partner?.unitId ?? -1); sql("]::bigint[]))")
+    }
 
     /// What overdue means for the assignment `alias`: a clock still running past its deadline.
     mutating func overdue(_ alias: StaticString, now: Date) {

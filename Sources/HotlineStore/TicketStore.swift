@@ -225,11 +225,6 @@ public struct TicketStore: Sendable {
         return nil
     }
 
-    /// Event rows written for other systems only (notices, the closed/reopened markers): in the
-    /// feed and the webhooks, not in the ticket's timeline or the audit trail, which already show
-    /// the verb that made them.
-    static let outwardOnly = [OutwardKind.noticeUnit, OutwardKind.noticeCaller, "closed", "reopened"]
-
     /// Several tickets by id, without scope checks (the webhook worker shapes them per subscription).
     public func tickets(ids: [Int64]) async throws -> [Ticket] {
         var out: [Ticket] = []
@@ -437,7 +432,7 @@ public struct TicketStore: Sendable {
               AND (\(from)::timestamptz IS NULL OR e.at >= \(from))
               AND (\(to)::timestamptz IS NULL OR e.at < \(to))
               AND (\(kind)::text IS NULL OR e.kind = \(kind))
-              AND (\(beforeId)::bigint IS NULL OR e.id < \(beforeId)) AND e.kind <> ALL(\(Self.outwardOnly))
+              AND (\(beforeId)::bigint IS NULL OR e.id < \(beforeId)) AND e.kind <> ALL(\(OutwardKind.outwardOnly))
             ORDER BY e.id DESC LIMIT \(limit)
             """, logger: db.logger).decode((Int64, Int64, Date, Int64?, String?, String, String?, String?, String).self) {
             let dict = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any] ?? [:]
@@ -454,7 +449,7 @@ public struct TicketStore: Sendable {
         var events: [TicketEvent] = []
         for try await (eid, at, actor, role, kind, from, to, payload) in try await db.client.query("""
             SELECT id, at, actor_id, actor_role, kind, from_status, to_status, payload::text FROM ticket_events
-            WHERE ticket_id = \(id) AND kind <> ALL(\(Self.outwardOnly)) ORDER BY id
+            WHERE ticket_id = \(id) AND kind <> ALL(\(OutwardKind.outwardOnly)) ORDER BY id
             """, logger: db.logger).decode((Int64, Date, Int64?, String?, String, String?, String?, String).self) {
             let dict = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any] ?? [:]
             events.append(TicketEvent(id: String(eid), at: at, actorId: actor.map(String.init), actorRole: role, kind: kind,

@@ -19,7 +19,7 @@ struct DeliveryRenderer: Sendable {
         var tickets: [Int64: Ticket] = [:]
         for t in try await s.tickets.tickets(ids: ids) { if let id = Int64(t.id) { tickets[id] = t } }
         let notices = claimed.filter { $0.kind == OutwardKind.noticeUnit || $0.kind == OutwardKind.noticeCaller }
-        let closing = Array(Set(claimed.filter { $0.kind == "closed" }.map(\.ticketId)))
+        let closing = Array(Set(claimed.filter { $0.kind == OutwardKind.closedMarker }.map(\.ticketId)))
         let db = s.db
         var templates: [String: String] = [:], names: [Int64: String] = [:], replies: [Int64: String] = [:]
         var deadlines: [String: (Date?, Date?)] = [:]
@@ -47,20 +47,16 @@ struct DeliveryRenderer: Sendable {
     /// The ticket as the subscription may see it: whole for a hotline-center subscription allowed
     /// personal data; otherwise the caller masked as a unit sees it and no query code.
     func shaped(_ t: Ticket, _ c: OutboxStore.Claimed) -> Ticket {
-        guard !c.personalData else { return t }
-        var out = t
-        out.caller = PersonalData.forUnit(t.caller, confidential: t.confidential)
-        out.queryCode = nil
-        return out
+        c.personalData ? t : t.asUnitSeesIt
     }
 
+    /// `12月3日17:30` in the service's zone (notice texts).
     func local(_ d: Date?) -> String {
         guard let d else { return "" }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "zh_CN")
-        f.timeZone = s.zone.timeZone
-        f.dateFormat = "M月d日HH:mm"
-        return f.string(from: d)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = s.zone.timeZone
+        let c = calendar.dateComponents([.month, .day, .hour, .minute], from: d)
+        return String(format: "%d月%d日%02d:%02d", c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
     }
 
     /// The body, or nil when there is nothing to send (a caller's notice for a ticket without a phone).
@@ -71,7 +67,7 @@ struct DeliveryRenderer: Sendable {
         data.removeValue(forKey: "template")
         if let from = c.fromStatus { data["from_status"] = from }
         if let to = c.toStatus { data["to_status"] = to }
-        if c.kind == "closed" { data["reply"] = replies[c.ticketId] ?? "" }
+        if c.kind == OutwardKind.closedMarker { data["reply"] = replies[c.ticketId] ?? "" }
         if c.kind == OutwardKind.noticeUnit || c.kind == OutwardKind.noticeCaller {
             var fields = ["number": ticket.number, "title": String(ticket.title.prefix(30))]
             if let u = c.payload["unit_id"].flatMap({ Int64($0) }) {

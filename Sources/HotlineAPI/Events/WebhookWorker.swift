@@ -40,7 +40,7 @@ public struct WebhookWorker: Sendable {
     /// One pass: the outbox fanned out, then one batch of due deliveries attempted. Answers the attempts made.
     @discardableResult
     public func runOnce() async throws -> Int {
-        while try await s.outbox.fanOut() >= 1000 {}
+        while try await s.outbox.fanOut() >= OutboxStore.fanOutBatch {}
         let claimed = try await s.outbox.claim(limit: batch, lease: lease)
         guard !claimed.isEmpty else { return 0 }
         let box = try await s.secrets.box()

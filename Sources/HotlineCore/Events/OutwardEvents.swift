@@ -6,6 +6,12 @@ import Foundation
 public enum OutwardKind {
     public static let noticeUnit = "notice.unit"
     public static let noticeCaller = "notice.caller"
+    /// Marker rows: a case ended with a result, or was reopened (written beside the verb's own row).
+    public static let closedMarker = "closed"
+    public static let reopenedMarker = "reopened"
+    /// Stored kinds written for other systems only: in the feed and the webhooks, not in the
+    /// ticket's timeline or the audit trail, which already show the verb that made them.
+    public static let outwardOnly = [noticeUnit, noticeCaller, closedMarker, reopenedMarker]
 
     /// Every kind a subscription may ask for.
     public static let all: [String] = [
@@ -35,8 +41,8 @@ public enum OutwardKind {
         case "reply": return "ticket.replied"
         case "reply-review": return "ticket.reply_reviewed"
         case "callback": return "ticket.callback_recorded"
-        case "reopened": return "ticket.reopened"
-        case "closed": return "ticket.closed"
+        case reopenedMarker: return "ticket.reopened"
+        case closedMarker: return "ticket.closed"
         case "escalate", "escalation": return "ticket.escalated"
         case "transfer": return "ticket.transferred"
         case "linked-result": return "ticket.linked_result"
@@ -72,13 +78,13 @@ public enum Notices {
             out.append(rung(r.rung, unit: plan.assignments[r.index].unitId))
         }
         if changed && plan.status == .reopened {
-            out.append(PlannedEvent(kind: "reopened", from: state.status, to: .reopened, payload: [:]))
+            out.append(PlannedEvent(kind: OutwardKind.reopenedMarker, from: state.status, to: .reopened, payload: [:]))
             if let lead = plan.assignments.first(where: { $0.role == .lead && $0.endedAt == nil }) ?? state.leadIndex.map({ state.assignments[$0] }) {
                 out.append(unit(lead.unitId, template: "unit.dispatched", extra: ["role": lead.role.rawValue, "reopened": "true"]))
             }
         }
         if changed && finalWithResult.contains(plan.status) {
-            out.append(PlannedEvent(kind: "closed", from: state.status, to: plan.status, payload: ["outcome": plan.status.rawValue]))
+            out.append(PlannedEvent(kind: OutwardKind.closedMarker, from: state.status, to: plan.status, payload: ["outcome": plan.status.rawValue]))
             out.append(PlannedEvent(kind: OutwardKind.noticeCaller, from: nil, to: nil, payload: ["template": "caller.closed"]))
         }
         return out

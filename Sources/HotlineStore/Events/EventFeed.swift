@@ -37,17 +37,13 @@ public struct EventFeed: Sendable {
             switch p.role {
             case .handler:
                 let unit = p.unitId ?? -1
-                q.sql(" AND EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = e.ticket_id AND u.path @> ARRAY[")
-                q.value(unit)
-                q.sql("]::bigint[]) AND (e.kind <> 'notice.unit' OR EXISTS (SELECT 1 FROM units nu WHERE nu.id::text = e.payload->>'unit_id' AND nu.path @> ARRAY[")
+                q.withinUnit("e.ticket_id", unit)
+                // A unit's notices only to the units they are addressed to.
+                q.sql(" AND (e.kind <> 'notice.unit' OR EXISTS (SELECT 1 FROM units nu WHERE nu.id::text = e.payload->>'unit_id' AND nu.path @> ARRAY[")
                 q.value(unit)
                 q.sql("]::bigint[]))")
             case .partner:
-                q.sql(" AND (EXISTS (SELECT 1 FROM ticket_partners tp WHERE tp.ticket_id = e.ticket_id AND tp.partner_id = ")
-                q.value(p.userId)
-                q.sql(") OR EXISTS (SELECT 1 FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.ticket_id = e.ticket_id AND u.path @> ARRAY[")
-                q.value(p.partner?.unitId ?? -1)
-                q.sql("]::bigint[]))")
+                q.partnersOwn("e.ticket_id", p)
             default: break
             }
             q.sql(" ORDER BY f.seq LIMIT ")

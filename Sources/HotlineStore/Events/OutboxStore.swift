@@ -26,9 +26,12 @@ public struct OutboxStore: Sendable {
         var partnerUnit: Int64?
     }
 
+    /// Events taken off the outbox per fan-out transaction.
+    public static let fanOutBatch = 1000
+
     /// Takes up to `limit` events off the outbox; answers how many (0 when another instance holds the fan-out).
     @discardableResult
-    public func fanOut(limit: Int = 1000) async throws -> Int {
+    public func fanOut(limit: Int = fanOutBatch) async throws -> Int {
         try await db.transaction { conn in
             var locked = false
             for try await l in try await conn.query("SELECT pg_try_advisory_xact_lock(\(Self.fanOutLock))", logger: db.logger)
@@ -189,17 +192,5 @@ extension OutboxStore {
                 next_attempt_at = COALESCE(\(next), next_attempt_at)
             WHERE id = \(id) AND status = 'pending'
             """, logger: db.logger)
-    }
-
-    /// Deliveries no subscription can receive any more (one deleted between claim and attempt) are simply gone.
-    public func pendingCount() async throws -> Int {
-        for try await n in try await db.client.query("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'", logger: db.logger)
-            .decode(Int64.self) { return Int(n) }
-        return 0
-    }
-
-    public func outboxDepth() async throws -> Int {
-        for try await n in try await db.client.query("SELECT count(*) FROM outbox", logger: db.logger).decode(Int64.self) { return Int(n) }
-        return 0
     }
 }
