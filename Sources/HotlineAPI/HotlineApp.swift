@@ -138,9 +138,11 @@ public struct PeriodicService: Service {
     let name: String
     let interval: Duration
     let logger: Logger
+    let limit: Duration
     let work: @Sendable () async throws -> Void
 
-    public init(name: String, interval: Duration, logger: Logger, work: @escaping @Sendable () async throws -> Void) {
+    public init(name: String, interval: Duration, limit: Duration = .seconds(120), logger: Logger, work: @escaping @Sendable () async throws -> Void) {
+        self.limit = limit
         self.name = name
         self.interval = interval
         self.logger = logger
@@ -150,8 +152,11 @@ public struct PeriodicService: Service {
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await work()
+                // Ends at a graceful shutdown or after `limit` without waiting for a call stuck in
+                // the driver: the work is atomic per transaction, so the next pass picks up.
+                try await cancelWhenGracefulShutdown { try await withDetachedDeadline(limit) { try await work() } }
             } catch {
+                if Task.isShuttingDownGracefully { break }
                 logger.warning("\(name) failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             }
             // The pause (not the work) ends as soon as a graceful shutdown begins.

@@ -68,7 +68,8 @@ struct ProblemMiddleware: RouterMiddleware {
             if api.status == .serviceUnavailable {
                 context.logger.warning("database unavailable: answered 503", metadata: ["path": "\(context.endpointPath ?? "-")"])
             } else if api.status.code >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(context.endpointPath ?? "-")"])
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(context.endpointPath ?? "-")",
+                                                                  "sqlstate": "\(SQLFailure(error)?.sqlState ?? "-")"])
             }
             return api.response(requestId: context.logger[metadataKey: "hb.request.id"]?.description)
         }
@@ -111,7 +112,9 @@ struct ProblemMiddleware: RouterMiddleware {
                             extra: ["retry_after": "5"])
         default:
             if let f = SQLFailure(error) {
-                if ["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"].contains(f.sqlState) {
+                // Shut down, crashed, starting up, unreachable, full, or (25006) a leader demoted
+                // under an open connection during a failover: the statement was refused, retry.
+                if ["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004", "25006", "53300"].contains(f.sqlState) {
                     return APIError(.serviceUnavailable, "Service unavailable", "the database is restarting or unreachable; retry shortly",
                                     extra: ["retry_after": "5"])
                 }

@@ -126,6 +126,61 @@ public func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Send
     }
 }
 
+/// A deadline that does not wait for `body` to notice it: when the limit passes, or the caller is
+/// cancelled, `body` is cancelled and left behind and the caller goes on at once. For background
+/// passes (the sweeper, the webhook worker), whose transactions are atomic and idempotent, so an
+/// abandoned pass that finishes later does no harm. Seen in the failover drill: a driver call
+/// that never returned after the leader changed kept a worker (and the process's shutdown) waiting
+/// forever; `withDeadline` would have waited for it too.
+public func withDetachedDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let race = DeadlineRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            race.start(c, limit: limit, body)
+            if Task.isCancelled { race.finish(.failure(CancellationError())) }
+        }
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+}
+
+/// The first of work, timer and cancellation to finish resumes the caller; the others are cancelled.
+private final class DeadlineRace<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var tasks: [Task<Void, Never>] = []
+    private var result: Result<T, any Error>?
+
+    func start(_ c: CheckedContinuation<T, any Error>, limit: Duration, _ body: @escaping @Sendable () async throws -> T) {
+        let early: Result<T, any Error>? = lock.withLock {
+            if let result { return result }
+            continuation = c
+            return nil
+        }
+        if let early { c.resume(with: early); return }
+        let work = Task { [self] in
+            do { finish(.success(try await body())) } catch { finish(.failure(error)) }
+        }
+        let timer = Task { [self] in
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
+            finish(.failure(DeadlineExceeded()))
+        }
+        let done = lock.withLock { tasks = [work, timer]; return result != nil }
+        if done { work.cancel(); timer.cancel() }
+    }
+
+    func finish(_ r: Result<T, any Error>) {
+        let (c, ts): (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) = lock.withLock {
+            guard result == nil else { return (nil, []) }
+            result = r
+            defer { continuation = nil }
+            return (continuation, tasks)
+        }
+        c?.resume(with: r)
+        ts.forEach { $0.cancel() }
+    }
+}
+
 extension Database {
     /// Whether `pool` answers `SELECT 1` within `limit` (the health probe, the replica check).
     public func answers(_ pool: PostgresClient, within limit: Duration) async -> Bool {

@@ -81,10 +81,32 @@ struct Serve: AsyncParsableCommand {
                                    })
         // Shutdown drains within the grace period whatever the database does: in-flight requests
         // have their own deadlines, and anything still running after 15 s is cancelled.
-        var groupConfig = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var groupConfig = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: ShutdownWatchdog(limit: .seconds(12), logger: logger), successTerminationBehavior: .ignore)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .seconds(15)
         groupConfig.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: groupConfig).run()
+    }
+}
+
+/// Ends the process if a graceful shutdown has not finished after `limit`. Seen in the failover
+/// drill (scripts/failover.sh): a database call that never returns after the leader changes keeps
+/// its request, and the pool holding its connection, from finishing; ServiceLifecycle would then
+/// crash the process after its own caps. Nothing is lost by leaving: every acknowledged write is
+/// committed and background work lives in the database (outbox, leases, due rungs).
+struct ShutdownWatchdog: Service {
+    let limit: Duration
+    let logger: Logger
+
+    func run() async throws {
+        guard (try? await gracefulShutdown()) != nil else { return }
+        let (limit, logger) = (limit, logger)
+        Task.detached {
+            try? await Task.sleep(for: limit)
+            logger.warning("shutdown still waiting on the database after \(limit); exiting")
+            exit(0)
+        }
     }
 }
 

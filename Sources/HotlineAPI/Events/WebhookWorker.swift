@@ -40,7 +40,7 @@ public struct WebhookWorker: Sendable {
     /// One pass: the outbox fanned out, then one batch of due deliveries attempted. Answers the attempts made.
     @discardableResult
     public func runOnce() async throws -> Int {
-        while try await s.outbox.fanOut() >= OutboxStore.fanOutBatch {}
+        while try await s.outbox.fanOut() >= OutboxStore.fanOutBatch, !Task.isCancelled {}
         let claimed = try await s.outbox.claim(limit: batch, lease: lease)
         guard !claimed.isEmpty else { return 0 }
         let box = try await s.secrets.box()
@@ -148,12 +148,14 @@ public struct WebhookService: Service {
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var busy = false
-            do { busy = try await worker.runOnce() > 0 } catch {
+            // A pass that hangs in the driver is left behind after 45 s (or at shutdown), not waited on.
+            do { busy = try await cancelWhenGracefulShutdown { try await withDetachedDeadline(.seconds(45)) { try await worker.runOnce() } } > 0 } catch {
+                if Task.isShuttingDownGracefully { break }
                 logger.warning("webhook delivery failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             }
             if !busy { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) } }
         }
-        await worker.shutdown()
+        _ = try? await withDetachedDeadline(.seconds(3)) { await worker.shutdown() }
     }
 }
 
