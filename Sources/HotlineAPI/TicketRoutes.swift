@@ -34,7 +34,7 @@ struct TicketRoutes {
                 }
                 // Independent reads, side by side: the duplicate shortlist and the knowledge-base suggestions.
                 async let duplicates = s.tickets.duplicateCandidates(for: result.ticket, fingerprint: result.fingerprint)
-                async let suggestions = s.knowledge.search(result.ticket.title + " " + result.ticket.content, limit: 3, now: s.clock.now())
+                async let suggestions = s.knowledge.suggest(result.ticket.title + " " + result.ticket.content, limit: 3, now: s.clock.now())
                 let view = IntakeView(ticket: shape(result.ticket, for: principal), duplicateCandidates: try await duplicates, kbSuggestions: try await suggestions.map(KBSuggestion.init))
                 // A replay answers like the original (201) and says it is one.
                 return try json(view, status: .created,
@@ -214,6 +214,11 @@ struct KBSuggestion: Encodable {
     init(_ hit: KnowledgeStore.Hit) {
         entryId = hit.entry.id; code = hit.entry.code; version = hit.entry.version; title = hit.entry.title
         score = hit.score; highlight = hit.highlight; responsibleUnitId = hit.entry.responsibleUnitId
+    }
+
+    init(_ s: KnowledgeStore.Suggestion) {
+        entryId = s.entryId; code = s.summary.code; version = s.summary.version; title = s.summary.title
+        score = s.score; highlight = s.highlight; responsibleUnitId = s.summary.responsibleUnitId
     }
 }
 

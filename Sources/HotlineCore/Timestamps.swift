@@ -67,12 +67,14 @@ public enum Timestamp {
         let days = Int(floorDiv(localSeconds, 86400))
         let secOfDay = Int(localSeconds - Int64(days) * 86400)
         let (y, m, d) = civilFromDays(days)
-        var s = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secOfDay / 3600, (secOfDay % 3600) / 60, secOfDay % 60)
-        if millis != 0 { s += String(format: ".%03d", millis) }
-        if offset == 0 { return s + "Z" }
-        let sign = offset < 0 ? "-" : "+"
+        var s = Digits(capacity: 29)
+        s.append(y, width: 4); s.append("-"); s.append(m, width: 2); s.append("-"); s.append(d, width: 2); s.append("T")
+        s.append(secOfDay / 3600, width: 2); s.append(":"); s.append((secOfDay % 3600) / 60, width: 2); s.append(":"); s.append(secOfDay % 60, width: 2)
+        if millis != 0 { s.append("."); s.append(millis, width: 3) }
+        if offset == 0 { s.append("Z"); return s.string }
         let a = abs(offset)
-        return s + String(format: "%@%02d:%02d", sign, a / 3600, (a % 3600) / 60)
+        s.append(offset < 0 ? "-" : "+"); s.append(a / 3600, width: 2); s.append(":"); s.append((a % 3600) / 60, width: 2)
+        return s.string
     }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

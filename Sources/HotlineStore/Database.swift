@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import PostgresNIO
 
@@ -11,6 +12,8 @@ public struct Database: Sendable {
     public let knowledgeIndex: KnowledgeIndexCache
     /// This process's calendar, policies and settings for this database.
     public let config: ConfigCache
+    /// The days this process has seen numbered in this database (their `ticket_number_days` row exists).
+    let numberDays: NumberDays
 
     /// Where reads that may lag a little go (monthly reports and exports, the supervisor's and
     /// auditor's lists): a replica when `HOTLINE_READ_DATABASE_URL` is set, else the leader.
@@ -24,6 +27,7 @@ public struct Database: Sendable {
         self.logger = logger
         self.knowledgeIndex = knowledgeIndex
         self.config = config
+        self.numberDays = NumberDays()
     }
 
     /// A query on the transaction's connection when there is one, else on the pool.
@@ -95,18 +99,21 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 public struct SQLFailure: Sendable {
     public var sqlState: String
     public var constraint: String?
+    public var column: String?
     public var message: String
 
     public init?(_ error: any Error) {
         guard let psql = error as? PSQLError, let info = psql.serverInfo, let state = info[.sqlState] else { return nil }
         sqlState = state
         constraint = info[.constraintName]
+        column = info[.columnName]
         message = info[.message] ?? ""
     }
 
     public var isUniqueViolation: Bool { sqlState == "23505" }
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
     public var isCheckViolation: Bool { sqlState == "23514" }
+    public func isNotNullViolation(column name: String) -> Bool { sqlState == "23502" && column == name }
     public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
 }
 
@@ -185,7 +192,8 @@ extension Database {
     /// Whether `pool` answers `SELECT 1` within `limit` (the health probe, the replica check).
     public func answers(_ pool: PostgresClient, within limit: Duration) async -> Bool {
         let logger = self.logger
-        return (try? await withDeadline(limit) {
+        // Detached: a probe must answer within its limit even if the driver call it made never does.
+        return (try? await withDetachedDeadline(limit) {
             for try await _ in try await pool.query("SELECT 1", logger: logger).decode(Int.self) {}
             return true
         }) ?? false
@@ -200,4 +208,12 @@ extension Database {
             throw DatabaseUnavailable()
         }
     }
+}
+
+/// Days whose row in `ticket_number_days` is known to exist (rows are never deleted).
+final class NumberDays: Sendable {
+    private let days = Mutex(Set<String>())
+    func contains(_ day: String) -> Bool { days.withLock { $0.contains(day) } }
+    func insert(_ day: String) { _ = days.withLock { $0.insert(day) } }
+    func forget(_ day: String) { _ = days.withLock { $0.remove(day) } }
 }

@@ -13,6 +13,8 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
     private let lock = ReadWriteLock()
     private var index = KnowledgeIndex()
     private var synonyms = SynonymTable()
+    /// What an intake's suggestions show of each indexed entry, so they need no query.
+    private var summaries: [Int64: Summary] = [:]
     private let sync: Sync
     public let parameters: KnowledgeIndex.Parameters
     public var refreshInterval: Duration { sync.interval }
@@ -26,10 +28,24 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
     /// Makes the next search read the changes first (after this process wrote).
     public func invalidate() { sync.invalidate() }
 
+    /// An indexed entry's current version as a suggestion shows it.
+    public struct Summary: Sendable {
+        public var code: String
+        public var version: Int
+        public var title: String
+        public var question: String
+        public var answer: String
+        public var responsibleUnitId: String?
+    }
+
     /// Brings the index up to date if it is due, then runs `body` on it under the read lock.
     func read<R>(_ db: Database, _ body: (KnowledgeIndex, SynonymTable) -> R) async throws -> R {
+        try await read(db) { index, synonyms, _ in body(index, synonyms) }
+    }
+
+    func read<R>(_ db: Database, _ body: (KnowledgeIndex, SynonymTable, [Int64: Summary]) -> R) async throws -> R {
         try await sync.ensureFresh { last in try await self.refresh(db, since: last) }
-        return lock.reading { body(index, synonyms) }
+        return lock.reading { body(index, synonyms, summaries) }
     }
 
     public var stats: (entries: Int, terms: Int, postings: Int) {
@@ -42,23 +58,27 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
         let started = ContinuousClock.now
         var xmin = since ?? "0"
         var docs: [KnowledgeIndex.Document] = []
+        var shown: [Int64: Summary] = [:]
         var gone: [Int64] = []
         let rows = try await db.client.query("""
             WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin)
             SELECT s.xmin, c.id, c.live, c.title, c.keywords, c.question, c.category, c.responsible_unit_name, c.answer,
-                c.valid_from, c.valid_to
+                c.valid_from, c.valid_to, c.code, c.version, c.responsible_unit_id
             FROM s LEFT JOIN (
                 SELECT e.id, e.retired_at IS NULL AND v.searchable AS live, v.title, v.keywords, v.question, v.category,
-                    v.responsible_unit_name, v.answer, v.valid_from::text, v.valid_to::text
+                    v.responsible_unit_name, v.answer, v.valid_from::text, v.valid_to::text, e.code, v.version, v.responsible_unit_id
                 FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.current_version
                 WHERE e.changed_xid >= \(since ?? "0")::xid8) c ON true
             """, logger: db.logger)
         for try await row in rows {
-            let (x, id, live, title, keywords, question, category, unit, answer, from, to) =
-                try row.decode((String, Int64?, Bool?, String?, [String]?, String?, String?, String?, String?, String?, String?).self)
+            let (x, id, live, title, keywords, question, category, unit, answer, from, to, code, version, unitId) =
+                try row.decode((String, Int64?, Bool?, String?, [String]?, String?, String?, String?, String?, String?, String?,
+                                String?, Int32?, Int64?).self)
             xmin = x
             guard let id else { continue }
             if live == true {
+                shown[id] = Summary(code: code ?? "", version: Int(version ?? 0), title: title ?? "", question: question ?? "",
+                                    answer: answer ?? "", responsibleUnitId: unitId.map(String.init))
                 docs.append(KnowledgeIndex.Document(
                     id: id, title: (title ?? "") + " " + (keywords ?? []).joined(separator: " "), question: question ?? "",
                     facets: (category ?? "") + " " + (unit ?? ""), answer: answer ?? "", validFrom: from, validTo: to))
@@ -73,13 +93,14 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
         if since == nil {
             var fresh = KnowledgeIndex(parameters: parameters)
             for d in docs { fresh.upsert(d) }
-            lock.writing { index = fresh; synonyms = table }
+            lock.writing { index = fresh; synonyms = table; summaries = shown }
             db.logger.info("knowledge-base index loaded", metadata: [
                 "entries": "\(docs.count)", "elapsed": "\(ContinuousClock.now - started)"])
         } else {
             lock.writing {
-                for id in gone { index.remove(id: id) }
+                for id in gone { index.remove(id: id); summaries[id] = nil }
                 for d in docs { index.upsert(d) }
+                summaries.merge(shown) { _, new in new }
                 synonyms = table
             }
         }

@@ -226,6 +226,33 @@ public struct KnowledgeStore: Sendable {
         public var highlight: String
     }
 
+    /// An intake's suggestion: the entry as this process's index holds it.
+    public struct Suggestion: Sendable {
+        public var entryId: String
+        public var summary: KnowledgeIndexCache.Summary
+        public var score: Double
+        public var highlight: String
+    }
+
+    /// The intake's suggestions, from memory only (the ranking and what it shows come from the same
+    /// refresh of the index, so an entry edited elsewhere shows its new version within the refresh
+    /// interval, as its ranking does). No query: an intake's answer waits on no extra round trip.
+    public func suggest(_ text: String, limit: Int, now: Date = Date()) async throws -> [Suggestion] {
+        let today = zone.localDay(of: now).description
+        let (ranked, extra, shown) = try await db.knowledgeIndex.read(db) { index, synonyms, summaries in
+            let extra = synonyms.expansions(for: text)
+            let ranked = index.search(terms: ChineseText.queryTerms(text), expansions: ChineseText.queryTerms(extra.joined(separator: " ")),
+                                      phrases: [text] + extra, today: today, limit: limit)
+            return (ranked, extra, ranked.compactMap { r in summaries[r.id].map { (r, $0) } })
+        }
+        guard !ranked.isEmpty else { return [] }
+        let highlighter = ChineseText.Highlighter(query: text, extra: extra)
+        return shown.map { r, summary in
+            let source = summary.question.isEmpty ? summary.answer : summary.question + " " + summary.answer
+            return Suggestion(entryId: String(r.id), summary: summary, score: (r.score * 1000).rounded() / 1000, highlight: highlighter.highlight(source))
+        }
+    }
+
     /// Ranked entries for a caller's words: current versions of entries that are not retired and
     /// valid today (Asia/Shanghai). Ranking runs on this process's in-memory index
     /// (KnowledgeIndex, BM25F over bigrams); the winners' rows are then read from PostgreSQL, which

@@ -75,74 +75,76 @@ public struct TicketStore: Sendable {
     /// hotline + external id, and the same content returns the original ticket; the same key with
     /// different content is a conflict.
     ///
-    /// Two round trips on the way that matters (a new ticket): the day's number, then one
-    /// statement that checks the references, inserts the ticket, its `registered` event and the
-    /// idempotency key. A replay is found by the unique key it collides with (the statement then
-    /// writes nothing) rather than by a lookup before every insert; a refused or replayed request
-    /// leaves a gap in the day's numbers, never a duplicate.
+    /// One round trip on the way that matters (a new ticket): a prepared statement that takes the
+    /// day's number from the sequence, checks the references, and inserts the ticket, its
+    /// `registered` event and the idempotency key (IntakeSQL.Register). A replay is found by the
+    /// unique key it collides with (the statement then writes nothing) rather than by a lookup
+    /// before every insert; a refused or replayed request leaves a gap in the day's numbers, never
+    /// a duplicate.
     public func create(_ intake: TicketIntake, actor: Principal?, idempotencyKey: String?, source: Source, now: Date = Date()) async throws -> CreateResult {
-        let hash = Self.requestHash(intake)
-        let receivedAt = intake.receivedAt ?? now
-        let day = zone.localDay(of: receivedAt)
-        let seq = try await allocateSequence(day: day)
-        let number = TicketNumber.make(day: day, sequence: seq)
-        let code = String(format: "%06d", Int.random(in: 0...999_999))
-        let payload = Self.json(["hotline_number": intake.hotlineNumber, "channel": intake.channel.rawValue, "source": source.rawValue])
-        let key = actor == nil ? nil : idempotencyKey
-        let fingerprint = Self.fingerprint(title: intake.title, content: intake.content, address: intake.caller?.address)
-        let notifyCaller = Notices.callerNoticeAtRegistration(intake, imported: source == .import)
-        let partnerId: Int64? = actor?.role == .partner ? actor?.userId : nil
-        do {
-            // One statement, so one round trip and atomic by itself: the ticket, its `registered`
-            // event and the idempotency key land together or not at all, and only if the hotline
-            // is active and the category, region and policy exist.
-            let rows = try await db.client.query("""
-                WITH t AS (
-                    INSERT INTO tickets (number, query_code, hotline_number, channel, external_id, intake_hash, received_at,
-                        created_by, source, caller_name, caller_phone, caller_address, confidential, anonymous, enterprise,
-                        nature, category_code, region_code, title, content, sla_policy, text_bigrams)
-                    SELECT \(number), \(code), \(intake.hotlineNumber), \(intake.channel.rawValue), \(intake.externalId), \(hash),
-                        \(receivedAt), \(actor?.userId), \(source.rawValue), \(intake.caller?.name), \(intake.caller?.phone),
-                        \(intake.caller?.address), \(intake.confidential), \(intake.anonymous), \(intake.enterprise),
-                        \(intake.nature.rawValue), \(intake.categoryCode), \(intake.regionCode), \(intake.title), \(intake.content),
-                        \(intake.slaPolicy), \(fingerprint)
-                    WHERE EXISTS (SELECT 1 FROM hotlines WHERE number = \(intake.hotlineNumber) AND active)
-                      AND (\(intake.categoryCode)::text IS NULL OR EXISTS (SELECT 1 FROM categories WHERE code = \(intake.categoryCode)))
-                      AND (\(intake.regionCode)::text IS NULL OR EXISTS (SELECT 1 FROM regions WHERE code = \(intake.regionCode)))
-                      AND (\(intake.slaPolicy)::text IS NULL OR EXISTS (SELECT 1 FROM sla_policies WHERE code = \(intake.slaPolicy)))
-                    RETURNING *),
-                e AS (
-                    INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, kind, from_status, to_status, payload)
-                    SELECT t.id, now(), \(actor?.userId), \(actor?.role.rawValue), 'registered', NULL, 'registered', \(payload)::jsonb FROM t
-                    RETURNING ticket_id),
-                k AS (
-                    INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id)
-                    SELECT \(actor?.userId), \(key), \(hash), t.id FROM t WHERE \(key)::text IS NOT NULL),
-                n AS (
-                    INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, kind, payload)
-                    SELECT e.ticket_id, now(), \(actor?.userId), \(actor?.role.rawValue), 'notice.caller', '{"template":"caller.registered"}'::jsonb
-                    FROM e JOIN t ON t.id = e.ticket_id WHERE \(notifyCaller)),
-                p AS (
-                    INSERT INTO ticket_partners (ticket_id, partner_id, relation, external_id)
-                    SELECT t.id, \(partnerId), 'registered', t.external_id FROM t WHERE \(partnerId)::bigint IS NOT NULL)
-                SELECT \(unescaped: Self.columns) FROM t
-                """, logger: db.logger)
-            var created: Ticket? = nil
-            for try await row in rows { created = try Self.ticket(row) }
-            if let ticket = created { return CreateResult(ticket: ticket, created: true, fingerprint: fingerprint) }
-        } catch let e where SQLFailure(e)?.isUniqueViolation == true {
-            // A retry, or a concurrent identical request that won the race: answer with its ticket.
+        let statement = Self.registration(intake, actor: actor, idempotencyKey: idempotencyKey, source: source, now: now, zone: zone)
+        let (day, hash, fingerprint) = (statement.day, statement.hash, statement.fingerprint)
+        // A second try only after a number clash (a re-based day, see `rebase`) or a day whose row
+        // this process wrongly believed to exist.
+        for attempt in 0..<3 {
+            if !db.numberDays.contains(day.description) {
+                try await db.client.query(IntakeSQL.openDay(day), logger: db.logger)
+                db.numberDays.insert(day.description)
+            }
+            do {
+                // Read to the end: the pool gets the connection back only when the rows are consumed.
+                var created: Ticket? = nil
+                for try await ticket in try await db.client.execute(statement, logger: db.logger) { created = ticket }
+                if let created { return CreateResult(ticket: created, created: true, fingerprint: fingerprint) }
+            } catch let e where SQLFailure(e)?.isUniqueViolation == true {
+                // A retry, or a concurrent identical request that won the race: answer with its ticket.
+                if let replay = try await replay(intake, hash: hash, actor: actor, idempotencyKey: idempotencyKey) { return replay }
+                if SQLFailure(e)?.constraint == "tickets_number_key", attempt < 2 { continue }
+                throw e
+            } catch let e where SQLFailure(e)?.isNotNullViolation(column: "number") == true && attempt < 2 {
+                // The day's numbers ran past TicketNumber.capacity (a ticket registered long after
+                // its day of receipt): re-base the day after its highest number and take another.
+                try await rebase(day)
+                continue
+            } catch let e where SQLFailure(e)?.isForeignKeyViolation == true {
+                // A reference removed between the check and the insert: reported below.
+                db.logger.debug("intake refused by a foreign key", metadata: ["sqlstate": "\(SQLFailure(e)?.sqlState ?? "")"])
+            }
+            // Nothing was written: a replay of a request whose references have changed since, or a
+            // reference that is missing or inactive (every one of them is reported).
             if let replay = try await replay(intake, hash: hash, actor: actor, idempotencyKey: idempotencyKey) { return replay }
-            throw e
-        } catch let e where SQLFailure(e)?.isForeignKeyViolation == true {
-            // A reference removed between the check and the insert: reported below.
-            db.logger.debug("intake refused by a foreign key", metadata: ["sqlstate": "\(SQLFailure(e)?.sqlState ?? "")"])
+            try await checkReferences(intake)
+            // The references are fine, so the day's row was missing (a restored database under a
+            // running process): open the day again and retry.
+            db.numberDays.forget(day.description)
         }
-        // Nothing was written: a replay of a request whose references have changed since, or a
-        // reference that is missing or inactive (every one of them is reported).
-        if let replay = try await replay(intake, hash: hash, actor: actor, idempotencyKey: idempotencyKey) { return replay }
-        try await checkReferences(intake)
         throw StoreError.conflict("the hotline, category, region or SLA policy changed during intake; retry")
+    }
+
+    /// The statement that registers `intake` (also what `hotline-bench intake-sql` gives pgbench).
+    public static func registration(_ intake: TicketIntake, actor: Principal?, idempotencyKey: String?, source: Source, now: Date,
+                                    zone: ServiceClockZone) -> IntakeSQL.Register {
+        let receivedAt = intake.receivedAt ?? now
+        return IntakeSQL.Register(
+            day: zone.localDay(of: receivedAt), queryCode: Digits.padded(Int.random(in: 0...999_999), 6), intake: intake,
+            hash: Self.requestHash(intake), receivedAt: receivedAt, actor: actor, source: source,
+            fingerprint: Self.fingerprint(title: intake.title, content: intake.content, address: intake.caller?.address),
+            payload: Self.json(["hotline_number": intake.hotlineNumber, "channel": intake.channel.rawValue, "source": source.rawValue]),
+            key: actor == nil ? nil : idempotencyKey, notifyCaller: Notices.callerNoticeAtRegistration(intake, imported: source == .import),
+            partnerId: actor?.role == .partner ? actor?.userId : nil)
+    }
+
+    /// Moves a day's base so its next number follows the highest one it has, when numbering it
+    /// from the sequence would exceed the capacity of the number's format.
+    func rebase(_ day: LocalDay) async throws {
+        var highest = 0
+        for try await n in try await db.client.query("""
+            SELECT max(number) FROM tickets WHERE number BETWEEN \(day.compact) AND \(day.compact + "99999999")
+            """, logger: db.logger).decode(String?.self) { highest = n.flatMap(TicketNumber.sequence(of:)) ?? 0 }
+        db.logger.warning("ticket numbers of a day re-based", metadata: ["day": "\(day.description)", "highest": "\(highest)"])
+        try await db.client.query("""
+            UPDATE ticket_number_days SET base = (SELECT last_value FROM ticket_number_seq) - \(Int64(highest)) WHERE day = \(day.description)::date
+            """, logger: db.logger)
     }
 
     private func replay(_ intake: TicketIntake, hash: Data, actor: Principal?, idempotencyKey: String?) async throws -> CreateResult? {
@@ -193,22 +195,6 @@ public struct TicketStore: Sendable {
             if !sla { errors.append(FieldError("sla_policy", "unknown SLA policy '\(intake.slaPolicy ?? "")'")) }
         }
         if !errors.isEmpty { throw StoreError.invalid(errors) }
-    }
-
-    /// The day's next number. One autocommit statement, so the counter row is locked only while
-    /// it runs; its commit is asynchronous (the ticket's own synchronous commit, later in the WAL,
-    /// makes it durable before any ticket with this number is acknowledged).
-    func allocateSequence(day: LocalDay) async throws -> Int {
-        let rows = try await db.client.query("""
-            WITH async AS (SELECT set_config('synchronous_commit', 'off', true)),
-            c AS (
-                INSERT INTO ticket_number_counters AS c (day, last) VALUES (\(day.description)::date, 1)
-                ON CONFLICT (day) DO UPDATE SET last = c.last + 1
-                RETURNING last)
-            SELECT c.last FROM c, async
-            """, logger: db.logger)
-        for try await v in rows.decode(Int32.self) { return Int(v) }
-        throw StoreError.conflict("ticket counter returned nothing")
     }
 
     static func json(_ dict: [String: String]) -> String {

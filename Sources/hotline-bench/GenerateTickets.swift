@@ -57,7 +57,11 @@ extension Generate {
                     hotlines: try await references.listHotlines().filter { $0.mergeMode != "linked" }.map(\.number),
                     vocabulary: vocabulary, calc: calc, policy: policy, asOf: cutoff, fingerprintSince: cutoff.addingTimeInterval(-8 * 86400))
                 var perDay: [LocalDay: Int] = [:]
-                for try await (day, last) in try await db.client.query("SELECT day::text, last FROM ticket_number_counters", logger: db.logger).decode((String, Int32).self) {
+                // Each numbered day's highest number so far is at most the sequence's value minus its base.
+                for try await (day, last) in try await db.client.query("""
+                    SELECT day::text, (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ticket_number_seq) - base
+                    FROM ticket_number_days
+                    """, logger: db.logger).decode((String, Int64).self) {
                     if let d = LocalDay(iso: day) { perDay[d] = Int(last) }
                 }
                 if deferring { try await ddl.drop(Self.tables) }
@@ -88,9 +92,12 @@ extension Generate {
                 }
                 try await loading?.value
                 let days = perDay.keys.map(\.description), lasts = perDay.keys.map { Int32(perDay[$0]!) }
+                // Intake continues each day after the numbers generated for it (see migration 0015).
                 try await db.client.query("""
-                    INSERT INTO ticket_number_counters (day, last) SELECT d::date, l FROM unnest(\(days)::text[], \(lasts)::int4[]) AS x(d, l)
-                    ON CONFLICT (day) DO UPDATE SET last = GREATEST(ticket_number_counters.last, EXCLUDED.last)
+                    INSERT INTO ticket_number_days (day, base)
+                    SELECT d::date, (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ticket_number_seq) - l
+                    FROM unnest(\(days)::text[], \(lasts)::int4[]) AS x(d, l)
+                    ON CONFLICT (day) DO UPDATE SET base = LEAST(ticket_number_days.base, EXCLUDED.base)
                     """, logger: db.logger)
                 print("loaded (\(ContinuousClock.now - started))")
                 if deferring {

@@ -112,4 +112,35 @@ import Testing
                 .decode(Int.self).reduce(0) { $0 + $1 }))
         }
     }
+
+    /// An intake's suggestions come from memory (no query): for every relevance query they name
+    /// the same entries, versions and titles, in the same order, as the search that reads the
+    /// rows; after an edit through this process, the new version at once.
+    @Test func intakeSuggestionsFromMemoryMatchTheSearchAndFollowEdits() async throws {
+        let set = try Self.relevanceSet()
+        try await TestDatabase.with { db in
+            let kb = KnowledgeStore(db: db, zone: try ServiceClockZone())
+            for (query, _) in set.prefix(40) {
+                let searched = try await kb.search(query, limit: 3)
+                let suggested = try await kb.suggest(query, limit: 3)
+                #expect(suggested.map(\.entryId) == searched.map(\.entry.id), "\(query)")
+                #expect(suggested.map(\.summary.code) == searched.map(\.entry.code))
+                #expect(suggested.map(\.summary.version) == searched.map(\.entry.version))
+                #expect(suggested.map(\.summary.title) == searched.map(\.entry.title))
+                #expect(suggested.map(\.summary.responsibleUnitId) == searched.map(\.entry.responsibleUnitId))
+                #expect(suggested.map(\.highlight) == searched.map(\.highlight))
+                #expect(suggested.map(\.score) == searched.map(\.score))
+            }
+            let (query, _) = set[0]
+            let top = try #require(try await kb.search(query, limit: 1).first?.entry)
+            let edited = KnowledgeEntry.Input(code: top.code, title: top.title + "（新）", question: top.question, answer: top.answer,
+                                              category: top.category, responsibleUnitId: top.responsibleUnitId.flatMap { Int64($0) },
+                                              responsibleUnitName: top.responsibleUnitName, keywords: top.keywords, validFrom: nil, validTo: nil,
+                                              ownerUnitId: top.ownerUnitId.flatMap { Int64($0) })
+            let saved = try await kb.update(id: try #require(Int64(top.id)), edited, by: nil)
+            let after = try #require(try await kb.suggest(query, limit: 3).first { $0.entryId == top.id })
+            #expect(after.summary.version == saved.version && saved.version == top.version + 1)
+            #expect(after.summary.title == top.title + "（新）")
+        }
+    }
 }

@@ -19,29 +19,12 @@ extension TicketStore {
         let phone = t.caller?.phone
         let region = mine.isEmpty ? nil : t.regionCode
         guard phone != nil || region != nil else { return [] }
-        // One round trip: the same caller's open tickets, and the region's recent open tickets with
-        // the number of bigrams each shares with this one (stored fingerprints, intarray
-        // intersection; the score is computed here). A branch whose parameter is NULL is planned away.
-        let rows = try await db.client.query("""
-            (SELECT id, number, status, received_at, title, category_code, true AS same_phone, NULL::int4 AS common, NULL::int4 AS size
-             FROM tickets
-             WHERE \(phone)::text IS NOT NULL AND caller_phone = \(phone) AND received_at >= \(since) AND id <> \(selfId)
-               AND status NOT IN ('answered','rejected','transferred','merged','closed','terminated')
-             ORDER BY received_at DESC LIMIT 50)
-            UNION ALL
-            (SELECT id, number, status, received_at, title, category_code, false, common, size FROM (
-                SELECT id, number, status, received_at, title, category_code,
-                    icount(text_bigrams & \(mine)::int4[]) AS common, icount(text_bigrams) AS size
-                FROM tickets
-                WHERE \(region)::text IS NOT NULL AND region_code = \(region) AND received_at >= \(since) AND id <> \(selfId)
-                  AND text_bigrams IS NOT NULL AND status NOT IN ('answered','rejected','transferred','merged','closed','terminated')
-                ORDER BY received_at DESC LIMIT \(Self.regionScanLimit)) recent
-             WHERE common > 0
-             ORDER BY common DESC LIMIT 50)
-            """, logger: db.logger)
+        // One round trip, a prepared statement (IntakeSQL.Duplicates).
+        let rows = try await db.client.execute(IntakeSQL.Duplicates(phone: phone, since: since, excluding: selfId, region: region, fingerprint: mine),
+                                               logger: db.logger)
         var found: [Int64: DuplicateCandidate] = [:]
         for try await (id, number, status, at, title, category, samePhone, common, size)
-            in rows.decode((Int64, String, String, Date, String, String?, Bool, Int32?, Int32?).self) {
+            in rows {
             var candidate = found[id]
                 ?? DuplicateCandidate(ticketId: String(id), number: number, status: status, receivedAt: at, title: title, reasons: [], similarity: 0)
             if samePhone {
