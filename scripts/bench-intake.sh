@@ -40,9 +40,9 @@ trap cleanup EXIT
 
 run_cluster() {
   local name="$1" base="$2" pgport="$3" postmaster="$4"
-  local url="$base/bench_intake"
+  local url="$base/bench_intake" su="postgres://postgres@127.0.0.1:$pgport"
   psql -X -q "$base/postgres" -c "DROP DATABASE IF EXISTS bench_intake WITH (FORCE)" -c "CREATE DATABASE bench_intake"
-  psql -X -q "$base/postgres" -c "ALTER DATABASE bench_intake SET pg_stat_statements.track_planning = on" 2>/dev/null || true
+  psql -X -q "$su/postgres" -c "ALTER DATABASE bench_intake SET pg_stat_statements.track_planning = on" 2>/dev/null || true
   export DATABASE_URL="$url" HOTLINE_PORT=$PORT LOG_LEVEL="${LOG_LEVEL:-warning}" HOTLINE_SWEEP_INTERVAL=0
   "$HOTLINE_BIN" migrate >/dev/null && "$HOTLINE_BIN" seed --demo >/dev/null
   TOKEN="$("$HOTLINE_BIN" user add --login bench-agent --role agent | tail -n 1)"; export TOKEN
@@ -53,7 +53,7 @@ run_cluster() {
   local bs; bs="$(backends "$postmaster")"
   # Where PostgreSQL's time goes, per statement (the tuned cluster preloads pg_stat_statements).
   local pss=0
-  if psql -X -q "$url" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1; then pss=1; fi
+  if psql -X -q "$su/bench_intake" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1; then pss=1; fi
   local s0 p0; s0=$(ticks $SERVER); p0=$(ticks $bs)
   echo "== [$name] wrk: POST /v1/tickets, $C connections, ${SECS}s"
   /usr/bin/time -f "wrk_cpu_s %U %S" wrk -t 2 -c "$C" -d "${SECS}s" -s scripts/bench/intake.lua "http://127.0.0.1:$PORT" \
@@ -61,8 +61,9 @@ run_cluster() {
   local s1 p1; s1=$(ticks $SERVER); p1=$(ticks $bs)
   grep -E "^(requests|p[0-9]+)" /tmp/intake-wrk.txt
   if [ "$pss" = 1 ]; then
-    echo "-- [$name] statements per intake (pg_stat_statements): calls, mean execution and planning ms"
-    psql -X -q "$url" -c "SELECT calls, round(mean_exec_time::numeric, 3) AS exec_ms, round(mean_plan_time::numeric, 3) AS plan_ms,
+    echo "-- [$name] statements (pg_stat_statements): calls, plans, execution and planning ms per call"
+    psql -X -q "$su/bench_intake" -c "SELECT calls, plans, round((total_exec_time / calls)::numeric, 3) AS exec_ms,
+        round((total_plan_time / calls)::numeric, 3) AS plan_ms,
         left(regexp_replace(query, '\s+', ' ', 'g'), 60) AS statement
       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'bench_intake') AND calls > 100
       ORDER BY total_exec_time + total_plan_time DESC LIMIT 6"
@@ -83,9 +84,12 @@ SQL
   pgbench -n -h $host -p "$pgport" -U "$user" -c "$C" -j 2 -T "$SECS" -f /tmp/bench-insert.sql bench_intake 2>/dev/null \
     | grep -E "^(tps|latency average)" | tee /tmp/intake-pgbench.txt || true
   # 3. pgbench: the SQL of one intake, prepared, as the service runs it.
-  "$BENCH_BIN" intake-sql --user-id "$uid" > /tmp/bench-intake-sql.sql 2>/dev/null || echo "SELECT 1/0;" > /tmp/bench-intake-sql.sql
+  # Its values are pgbench variables (-D), so pgbench binds them as parameters just as the service does.
+  "$BENCH_BIN" intake-sql --user-id "$uid" --defines /tmp/bench-intake-sql.defs > /tmp/bench-intake-sql.sql 2>/dev/null \
+    || { echo "SELECT 1/0;" > /tmp/bench-intake-sql.sql; : > /tmp/bench-intake-sql.defs; }
+  local defs; mapfile -t defs < /tmp/bench-intake-sql.defs
   echo "== [$name] pgbench: the intake's own SQL (scripts: hotline-bench intake-sql), $C clients, ${SECS}s"
-  pgbench -n -M prepared -h $host -p "$pgport" -U "$user" -c "$C" -j 2 -T "$SECS" -f /tmp/bench-intake-sql.sql bench_intake 2>/tmp/pgbench-own.err \
+  pgbench -n -M prepared -h $host -p "$pgport" -U "$user" -c "$C" -j 2 -T "$SECS" "${defs[@]}" -f /tmp/bench-intake-sql.sql bench_intake 2>/tmp/pgbench-own.err \
     | grep -E "^(tps|latency average|number of failed)" | tee /tmp/intake-own.txt || { tail -5 /tmp/pgbench-own.err; true; }
   python3 - "$name" "$s0" "$s1" "$p0" "$p1" "$HZ" <<'PY'
 import re, sys

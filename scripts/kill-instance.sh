@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECS="${1:-20}"; P1=8094; P2=8095; LB=8096
+export PATH="$PATH:/usr/sbin"
+command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
 BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
 psql -X -q "$BASE/postgres" -c "DROP DATABASE IF EXISTS bench_ha WITH (FORCE)" -c "CREATE DATABASE bench_ha"
 export DATABASE_URL="$BASE/bench_ha" LOG_LEVEL=warning HOTLINE_SWEEP_INTERVAL=1

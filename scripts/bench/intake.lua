@@ -2,7 +2,6 @@
 -- with its own Idempotency-Key, mixed hotlines, channels, natures, categories, regions and texts.
 local token = os.getenv("TOKEN")
 local counter = 0
-local tid = 0
 local thread_id = 0
 local hotlines = { "12345", "12345", "12345", "12315", "12333", "12319", "12329", "12369" }
 local channels = { "phone", "phone", "phone", "wechat", "app", "web", "sms" }

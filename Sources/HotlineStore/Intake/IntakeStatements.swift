@@ -52,6 +52,27 @@ public enum IntakeSQL {
         }
     }
 
+    /// For pgbench (`-M prepared`): each non-NULL text, bigint, bytea or int4[] value becomes a
+    /// variable `:pN` (passed with `-D pN=…`, so pgbench binds it as a parameter, as the service
+    /// does, and the planner sees no more than the service's statement shows it); the rest stay
+    /// literals. Answers the overrides for `render` and the `-D` definitions.
+    public static func pgbenchVariables(_ values: [Value], skipping: Set<Int> = []) -> (overrides: [Int: String], defines: [String]) {
+        var overrides: [Int: String] = [:], defines: [String] = []
+        for (i, v) in values.enumerated() where !skipping.contains(i + 1) {
+            let (text, cast): (String?, String) = switch v {
+            case .text(let s): (s, "text")
+            case .bigint(let n): (n.map(String.init), "bigint")
+            case .bytea(let d): ("\\x" + d.map { String(format: "%02x", $0) }.joined(), "bytea")
+            case .int4s(let a): ("{" + a.map(String.init).joined(separator: ",") + "}", "int4[]")
+            case .bool, .timestamptz: (nil, "")
+            }
+            guard let text, !text.contains("\n") else { continue }
+            overrides[i + 1] = ":p\(i + 1)::\(cast)"
+            defines.append("p\(i + 1)=\(text)")
+        }
+        return (overrides, defines)
+    }
+
     /// `sql` with each `$n` replaced by `overrides[n]` or the literal of `values[n-1]`.
     public static func render(_ sql: String, _ values: [Value], overrides: [Int: String] = [:]) -> String {
         var out = "", digits = "", dollar = false
