@@ -211,11 +211,6 @@ struct KBSuggestion: Encodable {
     var highlight: String
     var responsibleUnitId: String?
 
-    init(_ hit: KnowledgeStore.Hit) {
-        entryId = hit.entry.id; code = hit.entry.code; version = hit.entry.version; title = hit.entry.title
-        score = hit.score; highlight = hit.highlight; responsibleUnitId = hit.entry.responsibleUnitId
-    }
-
     init(_ s: KnowledgeStore.Suggestion) {
         entryId = s.entryId; code = s.summary.code; version = s.summary.version; title = s.summary.title
         score = s.score; highlight = s.highlight; responsibleUnitId = s.summary.responsibleUnitId

@@ -32,10 +32,10 @@ public struct Digits: Sendable {
     /// `n` (non-negative) in at least `width` digits.
     public mutating func append(_ n: Int, width: Int) {
         var v = n < 0 ? 0 : n
-        var buf: [UInt8] = []
-        repeat { buf.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
-        for _ in buf.count..<max(width, buf.count) { bytes.append(48) }
-        bytes.append(contentsOf: buf.reversed())
+        let start = bytes.count
+        repeat { bytes.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+        while bytes.count - start < width { bytes.append(48) }
+        bytes[start...].reverse()
     }
 
     public mutating func append(_ ascii: Unicode.Scalar) { bytes.append(UInt8(ascii.value)) }

@@ -7,14 +7,9 @@ public enum TicketNumber {
     public static func make(day: LocalDay, sequence: Int) -> String {
         precondition(sequence > 0 && sequence <= capacity)
         if sequence < 90_000 {
-            return day.compact + pad(sequence, 5)
+            return day.compact + Digits.padded(sequence, 5)
         }
-        return day.compact + "9" + pad(sequence, 7)
-    }
-
-    private static func pad(_ n: Int, _ width: Int) -> String {
-        let s = String(n)
-        return String(repeating: "0", count: max(0, width - s.count)) + s
+        return day.compact + "9" + Digits.padded(sequence, 7)
     }
 
     /// Whether a string has the shape of a ticket number (for path validation).

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import Synchronization
 import Logging
 import PostgresNIO
@@ -212,8 +213,8 @@ extension Database {
 
 /// Days whose row in `ticket_number_days` is known to exist (rows are never deleted).
 final class NumberDays: Sendable {
-    private let days = Mutex(Set<String>())
-    func contains(_ day: String) -> Bool { days.withLock { $0.contains(day) } }
-    func insert(_ day: String) { _ = days.withLock { $0.insert(day) } }
-    func forget(_ day: String) { _ = days.withLock { $0.remove(day) } }
+    private let days = Mutex(Set<LocalDay>())
+    func contains(_ day: LocalDay) -> Bool { days.withLock { $0.contains(day) } }
+    func insert(_ day: LocalDay) { _ = days.withLock { $0.insert(day) } }
+    func forget(_ day: LocalDay) { _ = days.withLock { $0.remove(day) } }
 }

@@ -240,17 +240,29 @@ public struct KnowledgeStore: Sendable {
     public func suggest(_ text: String, limit: Int, now: Date = Date()) async throws -> [Suggestion] {
         let today = zone.localDay(of: now).description
         let (ranked, extra, shown) = try await db.knowledgeIndex.read(db) { index, synonyms, summaries in
-            let extra = synonyms.expansions(for: text)
-            let ranked = index.search(terms: ChineseText.queryTerms(text), expansions: ChineseText.queryTerms(extra.joined(separator: " ")),
-                                      phrases: [text] + extra, today: today, limit: limit)
+            let (ranked, extra) = Self.rank(text, index, synonyms, today: today, limit: limit)
             return (ranked, extra, ranked.compactMap { r in summaries[r.id].map { (r, $0) } })
         }
         guard !ranked.isEmpty else { return [] }
         let highlighter = ChineseText.Highlighter(query: text, extra: extra)
         return shown.map { r, summary in
-            let source = summary.question.isEmpty ? summary.answer : summary.question + " " + summary.answer
-            return Suggestion(entryId: String(r.id), summary: summary, score: (r.score * 1000).rounded() / 1000, highlight: highlighter.highlight(source))
+            Suggestion(entryId: String(r.id), summary: summary, score: Self.rounded(r.score),
+                       highlight: Self.highlight(highlighter, question: summary.question, answer: summary.answer))
         }
+    }
+
+    /// The ranking both `search` and `suggest` use: the text's terms, its synonyms' expansions.
+    private static func rank(_ text: String, _ index: KnowledgeIndex, _ synonyms: SynonymTable, today: String,
+                             limit: Int) -> ([KnowledgeIndex.Hit], [String]) {
+        let extra = synonyms.expansions(for: text)
+        return (index.search(terms: ChineseText.queryTerms(text), expansions: ChineseText.queryTerms(extra.joined(separator: " ")),
+                             phrases: [text] + extra, today: today, limit: limit), extra)
+    }
+
+    private static func rounded(_ score: Double) -> Double { (score * 1000).rounded() / 1000 }
+
+    private static func highlight(_ h: ChineseText.Highlighter, question: String, answer: String) -> String {
+        h.highlight(question.isEmpty ? answer : question + " " + answer)
     }
 
     /// Ranked entries for a caller's words: current versions of entries that are not retired and
@@ -260,9 +272,7 @@ public struct KnowledgeStore: Sendable {
     public func search(_ text: String, limit: Int, now: Date = Date()) async throws -> [Hit] {
         let today = zone.localDay(of: now).description
         let (ranked, extra) = try await db.knowledgeIndex.read(db) { index, synonyms in
-            let extra = synonyms.expansions(for: text)
-            return (index.search(terms: ChineseText.queryTerms(text), expansions: ChineseText.queryTerms(extra.joined(separator: " ")),
-                                 phrases: [text] + extra, today: today, limit: limit), extra)
+            Self.rank(text, index, synonyms, today: today, limit: limit)
         }
         guard !ranked.isEmpty else { return [] }
         var rows: [Int64: KnowledgeEntry] = [:]
@@ -278,8 +288,7 @@ public struct KnowledgeStore: Sendable {
         let highlighter = ChineseText.Highlighter(query: text, extra: extra)
         return ranked.compactMap { r in
             guard let entry = rows[r.id] else { return nil }
-            let source = entry.question.isEmpty ? entry.answer : entry.question + " " + entry.answer
-            return Hit(entry: entry, score: (r.score * 1000).rounded() / 1000, highlight: highlighter.highlight(source))
+            return Hit(entry: entry, score: Self.rounded(r.score), highlight: Self.highlight(highlighter, question: entry.question, answer: entry.answer))
         }
     }
 }

@@ -87,9 +87,9 @@ public struct TicketStore: Sendable {
         // A second try only after a number clash (a re-based day, see `rebase`) or a day whose row
         // this process wrongly believed to exist.
         for attempt in 0..<3 {
-            if !db.numberDays.contains(day.description) {
+            if !db.numberDays.contains(day) {
                 try await db.client.query(IntakeSQL.openDay(day), logger: db.logger)
-                db.numberDays.insert(day.description)
+                db.numberDays.insert(day)
             }
             do {
                 // Read to the end: the pool gets the connection back only when the rows are consumed.
@@ -116,7 +116,7 @@ public struct TicketStore: Sendable {
             try await checkReferences(intake)
             // The references are fine, so the day's row was missing (a restored database under a
             // running process): open the day again and retry.
-            db.numberDays.forget(day.description)
+            db.numberDays.forget(day)
         }
         throw StoreError.conflict("the hotline, category, region or SLA policy changed during intake; retry")
     }

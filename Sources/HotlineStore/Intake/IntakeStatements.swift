@@ -45,7 +45,7 @@ public enum IntakeSQL {
             case .text(let s): return s.map { quoted($0) + "::text" } ?? "NULL::text"
             case .bigint(let n): return n.map { "\($0)::bigint" } ?? "NULL::bigint"
             case .bool(let v): return v ? "true" : "false"
-            case .bytea(let d): return "'\\x" + d.map { String(format: "%02x", $0) }.joined() + "'::bytea"
+            case .bytea(let d): return "'" + IntakeSQL.hex(d) + "'::bytea"
             case .timestamptz: return "now()"
             case .int4s(let a): return "'{" + a.map(String.init).joined(separator: ",") + "}'::int4[]"
             }
@@ -62,7 +62,7 @@ public enum IntakeSQL {
             let (text, cast): (String?, String) = switch v {
             case .text(let s): (s, "text")
             case .bigint(let n): (n.map(String.init), "bigint")
-            case .bytea(let d): ("\\x" + d.map { String(format: "%02x", $0) }.joined(), "bytea")
+            case .bytea(let d): (hex(d), "bytea")
             case .int4s(let a): ("{" + a.map(String.init).joined(separator: ",") + "}", "int4[]")
             case .bool, .timestamptz: (nil, "")
             }
@@ -72,6 +72,9 @@ public enum IntakeSQL {
         }
         return (overrides, defines)
     }
+
+    /// bytea's text form, `\x` and two hex digits a byte.
+    static func hex(_ d: Data) -> String { "\\x" + d.map { String(format: "%02x", $0) }.joined() }
 
     /// `sql` with each `$n` replaced by `overrides[n]` or the literal of `values[n-1]`.
     public static func render(_ sql: String, _ values: [Value], overrides: [Int: String] = [:]) -> String {
