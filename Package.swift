@@ -36,6 +36,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // PBKDF2-SHA256 for passwords (BoringSSL's, fast even in a debug build).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .target(

@@ -19,6 +19,9 @@ for spec in admin:admin agent:agent dispatcher:dispatcher handler:handler:XHQ-XX
       "$BIN" user token --login "$login" | tail -n 1 >".run/$login.token"
     fi
   fi
+  # A workbench password per demo user, kept beside its token (set again on every run: idempotent).
+  [ -s ".run/$login.password" ] || head -c 12 /dev/urandom | base64 | tr -d '/+=' | head -c 14 >".run/$login.password"
+  "$BIN" user password --login "$login" <".run/$login.password" >/dev/null
 done
 cat <<MSG
 
@@ -30,6 +33,9 @@ Demo tokens are in .run/*.token, e.g.
        -d '{"hotline_number":"12315","channel":"phone","nature":"complaint","title":"超市出售过期食品","content":"牛奶已过期三天","caller":{"name":"张三","phone":"13800138000"}}'
   curl -s http://$HOTLINE_HOST:$HOTLINE_PORT/v1/tickets -H "Authorization: Bearer \$AGENT"
 OpenAPI: http://$HOTLINE_HOST:$HOTLINE_PORT/openapi.yaml   Health: /healthz /readyz   Metrics: /metrics
+
+Workbench (browser): http://$HOTLINE_HOST:$HOTLINE_PORT/  sign in as
+$(for f in .run/demo-*.password; do l=$(basename "$f" .password); printf '  %-18s password %s\n' "$l" "$(cat "$f")"; done)
 
 MSG
 exec "$BIN" serve

@@ -47,6 +47,17 @@ public struct Services: Sendable {
     public var requestDeadline: Duration = .milliseconds(4500)
     /// Token revocations from every instance (LISTEN/NOTIFY).
     public let revocations: RevocationListener
+    public let attachments: AttachmentStore
+    /// Largest attachment accepted (HOTLINE_ATTACHMENT_MAX_BYTES, default 10 MB).
+    public var attachmentMaxBytes = AttachmentStore.defaultMaxBytes
+    public let sessions: SessionStore
+    /// Session cookies carry `Secure` (behind HTTPS: HOTLINE_SECURE_COOKIES).
+    public var secureCookies = false
+    /// Failed sign-ins per login within 15 minutes before that login must wait (429).
+    let signInFailures = FailureThrottle(limit: 10, window: 900)
+    /// Failed sign-ins per client address per minute (the same limit as failed tokens).
+    var signInAddresses: FailureThrottle { signInAddressFailures }
+    private let signInAddressFailures = FailureThrottle(limit: 20, window: 60)
 
     public init(db: Database, migrator: Migrator, zone: ServiceClockZone, metrics: PrometheusCollectorRegistry?,
                 clock: any NowSource = SystemNow(), secretKey: String? = nil) {
@@ -73,14 +84,19 @@ public struct Services: Sendable {
         self.feed = EventFeed(db: db)
         self.secrets = SecretKeeper(environment: secretKey, db: db)
         self.revocations = RevocationListener(db: db, cache: principals)
+        self.attachments = AttachmentStore(db: db)
+        self.sessions = SessionStore(db: db)
     }
 }
+
+/// The workbench's pages and form targets (`METHOD /path` as the OpenAPI document writes them).
+public func workbenchRoutes(_ s: Services) -> [String] { Workbench(s).routes.map { "\($0.method.rawValue) \($0.path)" } }
 
 /// All endpoints of the service, in the order of the OpenAPI document.
 public func allEndpoints(_ s: Services) -> [Endpoint] {
     ServiceRoutes(s).endpoints + ReferenceRoutes(s).endpoints + UserRoutes(s).endpoints
         + CalendarRoutes(s).endpoints + PolicyRoutes(s).endpoints + RoutingRoutes(s).endpoints
-        + TicketRoutes(s).endpoints + WorkflowRoutes(s).endpoints + KnowledgeRoutes(s).endpoints + ReportRoutes(s).endpoints + ImportRoutes(s).endpoints
+        + TicketRoutes(s).endpoints + AttachmentRoutes(s).endpoints + WorkflowRoutes(s).endpoints + KnowledgeRoutes(s).endpoints + ReportRoutes(s).endpoints + ImportRoutes(s).endpoints
         + WebhookRoutes(s).endpoints + EventRoutes(s).endpoints + NoticeRoutes(s).endpoints
 }
 
@@ -93,6 +109,7 @@ public func buildRouter(_ s: Services) -> Router<AppContext> {
     router.add(middleware: DeadlineMiddleware(health: s.health, standard: s.requestDeadline))
     router.register(allEndpoints(s), auth: Authenticator(users: s.users, failuresPerMinute: s.authFailuresPerMinute, cache: s.principals),
                     replays: RequestReplays(db: s.db))
+    Workbench(s).register(router)
     return router
 }
 

@@ -20,6 +20,7 @@ struct RequestReplays: Sendable {
 
     static func applies(_ method: HTTPRequest.Method, _ path: String) -> Bool {
         method == .post && path != "/v1/tickets" && !path.hasPrefix("/v1/imports/") && !path.hasSuffix("/reveal")
+            && !path.hasSuffix("/attachments")  // uploads stream; AttachmentStore keeps their keys
     }
 
     func run(_ request: inout Request, principal: Principal, requestId: String?,

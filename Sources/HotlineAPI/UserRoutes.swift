@@ -14,6 +14,7 @@ struct UserRoutes {
         var role: String?
         var unitId: String?
         var partner: PartnerBody?
+        var password: String?
     }
 
     struct PartnerBody: Decodable {
@@ -65,8 +66,13 @@ struct UserRoutes {
                         if let hotline { partner = PartnerBinding(hotlineNumber: hotline, channels: Array(Set(channels)).sorted { $0.rawValue < $1.rawValue }, unitId: pu) }
                     } else { c.add("partner", "is required for a partner: hotline_number and channels") }
                 } else if b.partner != nil { c.add("partner", "only a partner account takes partner") }
+                if let p = b.password {
+                    if let problem = Passwords.problem(p) { c.add("password", problem) }
+                    else if role == .partner { c.add("password", "a partner is a system: it signs in with its token, not a password") }
+                }
                 try c.throwIfAny()
-                let (user, token) = try await s.users.create(.init(login: login!, displayName: display, role: role!, unitId: unit, partner: partner))
+                let (user, token) = try await s.users.create(.init(login: login!, displayName: display, role: role!, unitId: unit, partner: partner,
+                                                                   password: b.password))
                 return try json(Created(user: user, token: token), status: .created, headers: [.cacheControl: "no-store"])
             },
             Endpoint(.delete, "/v1/users/{id}/tokens", .admin) { _, ctx in

@@ -25,6 +25,10 @@ public struct Config: Sendable {
     public var requestDeadlineMilliseconds: Int = 4500
     /// HOTLINE_WEBHOOK_ALLOWED_HOSTS.
     public var destinations = DestinationPolicy.unrestricted
+    /// HOTLINE_ATTACHMENT_MAX_BYTES: the largest attachment accepted (default 10 MB).
+    public var attachmentMaxBytes = 10 * 1024 * 1024
+    /// HOTLINE_SECURE_COOKIES=1: the session cookie is `Secure` (set it behind HTTPS).
+    public var secureCookies = false
 
     public static let defaultDatabaseURL = "postgres://hotline:hotline@127.0.0.1:54329/hotline"
 
@@ -50,6 +54,8 @@ public struct Config: Sendable {
             guard let n = Int(raw), (100...600_000).contains(n) else { throw ConfigurationError("HOTLINE_REQUEST_DEADLINE_MS must be milliseconds from 100 to 600000") }
             config.requestDeadlineMilliseconds = n
         }
+        config.attachmentMaxBytes = try positive(env["HOTLINE_ATTACHMENT_MAX_BYTES"], name: "HOTLINE_ATTACHMENT_MAX_BYTES", default: config.attachmentMaxBytes)
+        config.secureCookies = ["1", "true", "yes"].contains(env["HOTLINE_SECURE_COOKIES"]?.lowercased() ?? "")
         config.readDatabaseURL = env["HOTLINE_READ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         config.secretKey = env["HOTLINE_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         do { config.destinations = try DestinationPolicy(list: env["HOTLINE_WEBHOOK_ALLOWED_HOSTS"]) } catch {

@@ -52,7 +52,7 @@ public struct Digits: Sendable {
 
 public struct ServiceClockZone: Sendable {
     public let timeZone: TimeZone
-    private let calendar: Calendar
+    public let calendar: Calendar
 
     public init(identifier: String = "Asia/Shanghai") throws(ValidationFailure) {
         guard let tz = TimeZone(identifier: identifier) else {

@@ -7,7 +7,7 @@ public struct AccessLog: Sendable {
     public let db: Database
     public init(db: Database) { self.db = db }
 
-    public enum Action: String, Sendable { case read, list, reveal, export, deliver }
+    public enum Action: String, Sendable { case read, list, reveal, export, deliver, download }
 
     public struct Entry: Sendable, Codable, Equatable {
         public var id: String
@@ -47,6 +47,14 @@ public struct AccessLog: Sendable {
         try await db.client.query("""
             INSERT INTO access_log (actor_role, action, ticket_id, fields, reason)
             VALUES ('webhook', 'deliver', \(ticket), \(fields), \("webhook \(webhook)"))
+            """, logger: db.logger)
+    }
+
+    /// A download of an attachment (every one is logged, whoever downloads it: API.md "Attachments").
+    public func recordDownload(by p: Principal, ticket: Int64, attachment: Int64, requestId: String?, via: String) async throws {
+        try await db.client.query("""
+            INSERT INTO access_log (actor_id, actor_role, action, ticket_id, attachment_id, fields, request_id, reason)
+            VALUES (\(p.userId), \(p.role.rawValue), 'download', \(ticket), \(attachment), ARRAY['attachment'], \(requestId), \(via))
             """, logger: db.logger)
     }
 

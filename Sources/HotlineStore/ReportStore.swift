@@ -21,6 +21,7 @@ public struct ReportStore: Sendable {
             guard p.count == 2, p[0].count == 4, p[1].count == 2, let y = Int(p[0]), let m = Int(p[1]), (2000...2100).contains(y), (1...12).contains(m) else { return nil }
             year = y; month = m
         }
+        public init(year: Int, month: Int) { self.year = year; self.month = month }
         public var text: String { String(format: "%04d-%02d", year, month) }
         public var first: LocalDay { LocalDay(year: year, month: month, day: 1) }
         public var next: LocalDay { month == 12 ? LocalDay(year: year + 1, month: 1, day: 1) : LocalDay(year: year, month: month + 1, day: 1) }

@@ -40,8 +40,11 @@ public struct UserStore: Sendable {
         public var role: Role
         public var unitId: Int64?
         public var partner: PartnerBinding?
-        public init(login: String, displayName: String, role: Role, unitId: Int64?, partner: PartnerBinding? = nil) {
+        /// For the workbench (at least 10 characters); nil: tokens only.
+        public var password: String?
+        public init(login: String, displayName: String, role: Role, unitId: Int64?, partner: PartnerBinding? = nil, password: String? = nil) {
             self.login = login; self.displayName = displayName; self.role = role; self.unitId = unitId; self.partner = partner
+            self.password = password
         }
     }
 
@@ -50,13 +53,14 @@ public struct UserStore: Sendable {
         let token = Self.newToken()
         let hash = Self.hash(token: token)
         let expires = Date().addingTimeInterval(Self.defaultTokenLifetime)
+        let passwordHash = try u.password.map { try Passwords.hash($0) }
         do {
             let id = try await db.transaction { conn -> Int64 in
                 var id: Int64 = 0
                 for try await v in try await conn.query("""
-                    INSERT INTO users (login, display_name, role, unit_id, partner_hotline, partner_channels, partner_unit_id)
+                    INSERT INTO users (login, display_name, role, unit_id, partner_hotline, partner_channels, partner_unit_id, password_hash)
                     VALUES (\(u.login), \(u.displayName), \(u.role.rawValue), \(u.unitId), \(u.partner?.hotlineNumber),
-                            \(u.partner?.channels.map(\.rawValue) ?? []), \(u.partner?.unitId))
+                            \(u.partner?.channels.map(\.rawValue) ?? []), \(u.partner?.unitId), \(passwordHash))
                     RETURNING id
                     """, logger: db.logger).decode(Int64.self) { id = v }
                 try await conn.query("INSERT INTO api_tokens (user_id, token_hash, expires_at) VALUES (\(id), \(hash), \(expires))", logger: db.logger)
@@ -87,7 +91,7 @@ public struct UserStore: Sendable {
         throw StoreError.notFound("user \(login)")
     }
 
-    /// Revokes every live token of a user; answers how many were revoked.
+    /// Revokes every live token and browser session of a user; answers how many tokens were revoked.
     public func revokeTokens(userId: Int64) async throws -> Int {
         var exists = false
         for try await _ in try await db.client.query("SELECT 1 FROM users WHERE id = \(userId)", logger: db.logger).decode(Int.self) { exists = true }
@@ -95,6 +99,7 @@ public struct UserStore: Sendable {
         // The notification goes out with the commit: every instance empties its token cache at once.
         for try await n in try await db.client.query("""
             WITH r AS (UPDATE api_tokens SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL RETURNING id),
+                 w AS (UPDATE web_sessions SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL RETURNING id),
                  n AS (SELECT pg_notify('hotline_revocations', \(String(userId))))
             SELECT (SELECT count(*) FROM r) FROM n
             """, logger: db.logger).decode(Int64.self) { return Int(n) }

@@ -54,6 +54,8 @@ struct Serve: AsyncParsableCommand {
                                 secretKey: config.secretKey)
         services.authFailuresPerMinute = config.authFailuresPerMinute
         services.destinations = config.destinations
+        services.attachmentMaxBytes = config.attachmentMaxBytes
+        services.secureCookies = config.secureCookies
         let health = DatabaseHealth(db: db)
         services.health = health
         services.requestDeadline = .milliseconds(config.requestDeadlineMilliseconds)
@@ -174,7 +176,7 @@ struct Import: AsyncParsableCommand {
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, Token.self])
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, Token.self, Password.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user; prints its token alone on the last line.")
@@ -184,9 +186,17 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Display name") var name: String?
         @Option(help: "Partner: the hotline it registers tickets for (e.g. 12345)") var partnerHotline: String?
         @Option(help: "Partner: comma-separated channels it registers on (e.g. transfer_110)") var partnerChannels: String?
+        @Flag(help: "Read a workbench password (at least 10 characters) from the first line of standard input") var passwordStdin = false
 
         func run() async throws {
             guard let r = Role(rawValue: role) else { throw ValidationError("role must be one of: \(Role.allowedList)") }
+            var password: String? = nil
+            if passwordStdin {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("--password-stdin: no password on standard input") }
+                if let problem = Passwords.problem(line) { throw ValidationError("password \(problem)") }
+                if r == .partner { throw ValidationError("a partner signs in with its token, not a password") }
+                password = line
+            }
             if r == .handler && unit == nil { throw ValidationError("--unit is required for a handler") }
             var channels: [HotlineCore.Channel] = []
             if r == .partner {
@@ -200,6 +210,7 @@ struct UserCommand: AsyncParsableCommand {
             }
             let config = try Config.fromEnvironment()
             let partnerChannels = channels
+            let chosenPassword = password
             let (user, token) = try await withDatabase(config) { db -> (User, String) in
                 var unitId: Int64? = nil
                 if let unit {
@@ -209,10 +220,25 @@ struct UserCommand: AsyncParsableCommand {
                 }
                 let partner = r == .partner ? PartnerBinding(hotlineNumber: partnerHotline ?? "", channels: partnerChannels, unitId: unitId) : nil
                 return try await UserStore(db: db).create(.init(login: login, displayName: name ?? login, role: r,
-                                                                unitId: r == .partner ? nil : unitId, partner: partner))
+                                                                unitId: r == .partner ? nil : unitId, partner: partner, password: chosenPassword))
             }
             print("created user \(user.login) (id \(user.id), role \(user.role))")
             print(token)
+        }
+    }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a user's workbench password from the first line of standard input.")
+        @Option(help: "Login name") var login: String
+
+        func run() async throws {
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("no password on standard input") }
+            if let problem = Passwords.problem(line) { throw ValidationError("password \(problem)") }
+            let config = try Config.fromEnvironment()
+            guard try await withDatabase(config, { try await SessionStore(db: $0).setPassword(login: login, password: line) }) else {
+                throw ValidationError("no user \(login)")
+            }
+            print("password set for \(login)")
         }
     }
 

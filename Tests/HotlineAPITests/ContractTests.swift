@@ -31,7 +31,7 @@ import Testing
             #expect(served.status == .ok)
             #expect(served.body == OpenAPIDocument.yaml)
             let documented = Self.documentedOperations(served.body)
-            let routes = Set(allEndpoints(app.services).map { "\($0.method.rawValue) \($0.path)" })
+            let routes = Set(allEndpoints(app.services).map { "\($0.method.rawValue) \($0.path)" } + workbenchRoutes(app.services))
             #expect(routes.count > 20)
             #expect(routes.subtracting(documented).sorted() == [], "routes missing from openapi.yaml")
             #expect(documented.subtracting(routes).sorted() == [], "documented operations with no route")

@@ -228,7 +228,8 @@ import Testing
                 var worker: WebhookWorker { WebhookWorker(app.services, retryDelays: [3600], requestTimeout: 1) }
                 let started = ContinuousClock.now
                 _ = try await app.request(.post, "/v1/tickets", token: agent, json: validTicket())
-                #expect(ContinuousClock.now - started < .seconds(2))
+                // Generous: beside the whole suite on 2 cores (PBKDF2 sign-ins among it) a plain intake took 2.1 s once.
+                #expect(ContinuousClock.now - started < .seconds(5))
                 try await withWorker(app, worker) { try await Task.sleep(for: .milliseconds(2500)) }
                 func last(_ hook: String) async throws -> [String: Any] {
                     try await app.request(.get, "/v1/webhooks/\(hook)/deliveries", token: admin).items.first ?? [:]

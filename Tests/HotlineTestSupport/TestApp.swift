@@ -80,6 +80,14 @@ public struct TestApp: Sendable {
         return try await services.users.create(.init(login: name, displayName: name, role: role, unitId: unit, partner: partner)).1
     }
 
+    /// A user with a workbench password; answers its login, id and token.
+    public func person(_ role: Role, password: String, unitCode: String = "XHQ-XX") async throws -> (login: String, id: String, token: String) {
+        let unit: Int64? = role == .handler ? try await services.reference.unitId(code: unitCode) : nil
+        let name = "\(role.rawValue)_\(UUID().uuidString.prefix(8))"
+        let (user, token) = try await services.users.create(.init(login: name, displayName: "测试\(role.rawValue)", role: role, unitId: unit, password: password))
+        return (name, user.id, token)
+    }
+
     public struct Reply: Sendable {
         public var status: HTTPResponse.Status
         public var headers: HTTPFields

@@ -20,7 +20,7 @@ public enum OutwardKind {
         "ticket.suspended", "ticket.resumed", "ticket.co_replied", "ticket.replied", "ticket.reply_reviewed",
         "ticket.callback_recorded", "ticket.reopened", "ticket.closed", "ticket.escalated", "ticket.transferred",
         "ticket.linked_result", "ticket.merged", "ticket.terminated", "ticket.deadline_moved", "ticket.answered",
-        "ticket.rejected", noticeUnit, noticeCaller, "kb.feedback_opened",
+        "ticket.rejected", "ticket.attachment_added", noticeUnit, noticeCaller, "kb.feedback_opened",
     ]
 
     /// The outward kind of a stored event row.

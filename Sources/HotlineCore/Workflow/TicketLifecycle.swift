@@ -63,6 +63,34 @@ public enum Lifecycle {
         }
     }
 
+    /// Where a handler stands on a ticket: whether the active lead assignment is with its unit (or
+    /// a unit below it), and whether an active co-assignment is, and has been signed for.
+    public struct Standing: Sendable, Equatable {
+        public var leadIsMine: Bool
+        public var coIsMine: Bool
+        public var coSigned: Bool
+        public init(leadIsMine: Bool = false, coIsMine: Bool = false, coSigned: Bool = false) {
+            self.leadIsMine = leadIsMine; self.coIsMine = coIsMine; self.coSigned = coSigned
+        }
+    }
+
+    /// The verbs a person with `role` may apply to a ticket in `status` now (the workbench shows
+    /// exactly these as forms). Systems' verbs (`linked-result`) are never offered.
+    public static func available(to role: Role, status s: TicketStatus, standing: Standing = .init()) -> [Verb] {
+        Verb.allCases.filter { verb in
+            guard verb != .linkedResult, verb.roles.contains(role) else { return false }
+            if role == .handler {
+                switch verb {
+                case .coReply: return standing.coIsMine && standing.coSigned && working.contains(s)
+                case .accept:
+                    return (standing.leadIsMine && allowed(.accept, from: s)) || (standing.coIsMine && !standing.coSigned && working.contains(s))
+                default: return verb.isLeadUnitAction && standing.leadIsMine && allowed(verb, from: s)
+                }
+            }
+            return allowed(verb, from: s)
+        }
+    }
+
     /// Every verb allowed from a state (for the 409 answer).
     public static func allowedVerbs(from s: TicketStatus) -> [Verb] {
         Verb.allCases.filter { allowed($0, from: s) }

@@ -74,7 +74,7 @@ public enum IntakeSQL {
     }
 
     /// bytea's text form, `\x` and two hex digits a byte.
-    static func hex(_ d: Data) -> String { "\\x" + d.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ d: Data) -> String { "\\x" + Hex.string(d) }
 
     /// `sql` with each `$n` replaced by `overrides[n]` or the literal of `values[n-1]`.
     public static func render(_ sql: String, _ values: [Value], overrides: [Int: String] = [:]) -> String {

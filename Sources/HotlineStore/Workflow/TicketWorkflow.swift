@@ -28,8 +28,11 @@ public struct TicketWorkflow: Sendable {
     }
 
     /// Applies `action` to ticket `id` for `principal` (nil: the system); answers the new version.
+    /// `alongside` runs in the same transaction after the plan is written (the workbench's reply
+    /// stores its evidence files there: the reply and its files commit together or not at all).
     @discardableResult
-    public func apply(_ action: TicketAction, to id: Int64, by principal: Principal?, ifMatch: Int?) async throws -> Int {
+    public func apply(_ action: TicketAction, to id: Int64, by principal: Principal?, ifMatch: Int?,
+                      alongside: ((PostgresConnection) async throws -> Void)? = nil) async throws -> Int {
         let now = clock.now()
         let config = try await db.config.current(db, zone: zone)
         let calc = DeadlineCalculator(calendar: config.calendar, zone: zone)
@@ -49,7 +52,9 @@ public struct TicketWorkflow: Sendable {
                                      suggestion: { try await kbSuggestion(ticket: id, now: now) })
             let plan: TicketPlan
             do throws(Refusal) { plan = try TicketDecision.decide(action, on: state, ctx) } catch { throw Self.storeError(error) }
-            return try await PlanWriter(db: db, conn: conn, zone: zone).write(plan, on: state, by: actor, at: now)
+            let version = try await PlanWriter(db: db, conn: conn, zone: zone).write(plan, on: state, by: actor, at: now)
+            try await alongside?(conn)
+            return version
         }
     }
 
