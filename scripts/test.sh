@@ -22,3 +22,7 @@ fi
 if [ "$#" -eq 0 ] && [ "${SKIP_SCHEMATHESIS:-0}" != 1 ]; then
   ./scripts/schemathesis.sh
 fi
+# The workbench in headless Chromium (installed from Debian when missing); screenshots in .run/screenshots/.
+if [ "$#" -eq 0 ] && [ "${SKIP_BROWSER:-0}" != 1 ]; then
+  ./scripts/browser-test.sh
+fi

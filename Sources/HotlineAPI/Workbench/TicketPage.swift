@@ -162,7 +162,7 @@ extension Workbench {
                 el("section", ["class": "card"]) {
                     el("h2") { "承办与时限" }
                     el("table", ["class": "list"]) {
-                        el("thead") { el("tr") { el("th") { "单位" }; el("th") { "角色" }; el("th") { "时限" }; el("th") { "状态" } } }
+                        el("thead") { el("tr") { el("th") { "单位" }; el("th") { "角色" }; el("th") { "时限" }; el("th") { "督办" } } }
                         el("tbody") {
                             for a in d.assignments {
                                 el("tr") {
