@@ -11,6 +11,7 @@ FIRST="$(date -u -d "2026-11-01 -$((MONTHS - 1)) months" +%Y-%m)"
 BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
 export DATABASE_URL="$BASE/$DB" LOG_LEVEL=warning
 swift build -c release --product hotline >/dev/null
+swift build -c release --product hotline-bench >/dev/null
 BIN="$(swift build -c release --show-bin-path)/hotline"
 BENCH="$(swift build -c release --show-bin-path)/hotline-bench"
 psql -X -q "$BASE/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"

@@ -1,4 +1,5 @@
 -- wrk script: each request takes a random line "TOKEN PATH" from $PATHS; prints p50/p95/p99.
+-- With AUTH=cookie the token is a workbench session (the hotline_session cookie), not a bearer token.
 local lines = {}
 
 function init(args)
@@ -9,8 +10,11 @@ function init(args)
   math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0) % 1000)
 end
 
+local cookie = os.getenv("AUTH") == "cookie"
+
 function request()
   local l = lines[math.random(#lines)]
+  if cookie then return wrk.format("GET", l[2], { ["Cookie"] = "hotline_session=" .. l[1] }) end
   return wrk.format("GET", l[2], { ["Authorization"] = "Bearer " .. l[1] })
 end
 

@@ -2,6 +2,7 @@ import Foundation
 import HotlineCore
 import HotlineStore
 import Hummingbird
+import NIOConcurrencyHelpers
 
 /// The supervisor's board and the monthly report page, with charts drawn by the server as SVG.
 extension Workbench {
@@ -46,17 +47,22 @@ extension Workbench {
 
     // MARK: the board
 
-    func board(_ session: SessionStore.Session) async throws -> Response {
+    func board(_ req: Request, _ session: SessionStore.Session) async throws -> Response {
         let now = s.clock.now()
         let today = zone.localDay(of: now)
+        // This month's ranking unless another is asked for (`?month=2026-11`, last month's at the start of a month).
+        let month = req.uri.queryParameters.get("month").flatMap { ReportStore.Month(String($0)) } ?? ReportStore.Month(year: today.year, month: today.month)
         let from = zone.startOfDay(today), to = zone.startOfDay(today.adding(days: 1))
         let store = WorkbenchStore(db: s.db)
         async let overdue = store.overdueByUnit(now: now)
         async let rungs = store.escalationsIssued(from: from, to: to)
         async let intake = store.intake(from: from, to: to, zone: zone.timeZone.identifier)
-        let month = ReportStore.Month(year: today.year, month: today.month)
         let level = UnitLevel.street
-        async let report = MonthlyReport.build(store: s.reports, month: month, level: level, now: now)
+        // The ranking is one pass over the month's assignments: computed at most once a minute per
+        // process and shown with the time it was made.
+        async let report = rankings.report(month: month, level: level, now: now) {
+            try await MonthlyReport.build(store: s.reports, month: month, level: level, now: now)
+        }
         let (late, issued, received, ranking) = try await (overdue, rungs, intake, report)
         let ranked = ranking.items.filter { $0.received > 0 }
         let body = group {
@@ -95,6 +101,7 @@ extension Workbench {
                     Self.barChart(ranked.prefix(15).map { ($0.unitName, $0.score ?? 0) }, format: { String(format: "%.1f", $0) }, label: "本月综合得分")
                     rankingTable(ranked)
                 }
+                el("p", ["class": "muted"]) { "排名数据生成于 \(time(ranking.generatedAt))，每分钟更新。" }
                 el("p") { el("a", ["href": "/ui/reports/monthly?month=\(month.text)"]) { "查看完整月度通报" } }
             }
         }
@@ -120,6 +127,26 @@ extension Workbench {
     }
 
     // MARK: the monthly report page
+
+    /// Monthly rankings for the board, kept for a minute (a month's pass at national scale takes
+    /// seconds; the board is opened far more often than that).
+    final class Rankings: Sendable {
+        private let kept = NIOLockedValueBox<[String: (at: Date, report: MonthlyReport)]>([:])
+        let ttl: TimeInterval
+
+        init(ttl: TimeInterval = 60) { self.ttl = ttl }
+
+        func report(month: ReportStore.Month, level: UnitLevel, now: Date, build: () async throws -> MonthlyReport) async throws -> MonthlyReport {
+            let key = "\(month.text)/\(level.rawValue)"
+            if let hit = kept.withLockedValue({ $0[key] }), abs(now.timeIntervalSince(hit.at)) < ttl { return hit.report }
+            let report = try await build()
+            kept.withLockedValue { map in
+                if map.count > 50 { map.removeAll() }
+                map[key] = (now, report)
+            }
+            return report
+        }
+    }
 
     func monthAndLevel(_ req: Request) -> (ReportStore.Month, UnitLevel?)? {
         let q = req.uri.queryParameters

@@ -11,7 +11,9 @@ import NIOCore
 /// verb: `TicketAction.validate` then `TicketWorkflow.apply`).
 struct Workbench {
     let s: Services
-    init(_ s: Services) { self.s = s }
+    /// The board's monthly rankings (a minute per month and level, per process).
+    let rankings: Rankings
+    init(_ s: Services) { self.s = s; self.rankings = Rankings() }
 
     static let cookieName = "hotline_session"
     static let maxFormBytes = 64 * 1024
@@ -49,7 +51,7 @@ struct Workbench {
             (.get, "/ui/inbox", { req, ctx in try await withSession(req, ctx, roles: [.handler]) { try await inbox(req, $0) } }),
             (.get, "/ui/queue", { req, ctx in try await withSession(req, ctx, roles: [.dispatcher, .agent]) { try await queue($0) } }),
             (.get, "/ui/callbacks", { req, ctx in try await withSession(req, ctx, roles: [.callback]) { try await callbacks($0, ctx) } }),
-            (.get, "/ui/board", { req, ctx in try await withSession(req, ctx, roles: [.supervisor, .admin]) { try await board($0) } }),
+            (.get, "/ui/board", { req, ctx in try await withSession(req, ctx, roles: [.supervisor, .admin]) { try await board(req, $0) } }),
             (.get, "/ui/reports/monthly", { req, ctx in try await withSession(req, ctx, roles: Self.reportReaders) { try await monthlyPage(req, $0) } }),
             (.get, "/ui/reports/monthly/download", { req, ctx in try await withSession(req, ctx, roles: Self.reportReaders) { _ in try await monthlyDownload(req) } }),
             (.get, "/ui/tickets/{id}", { req, ctx in
