@@ -53,11 +53,6 @@ public struct Services: Sendable {
     public let sessions: SessionStore
     /// Session cookies carry `Secure` (behind HTTPS: HOTLINE_SECURE_COOKIES).
     public var secureCookies = false
-    /// Failed sign-ins per login within 15 minutes before that login must wait (429).
-    let signInFailures = FailureThrottle(limit: 10, window: 900)
-    /// Failed sign-ins per client address per minute (the same limit as failed tokens).
-    var signInAddresses: FailureThrottle { signInAddressFailures }
-    private let signInAddressFailures = FailureThrottle(limit: 20, window: 60)
 
     public init(db: Database, migrator: Migrator, zone: ServiceClockZone, metrics: PrometheusCollectorRegistry?,
                 clock: any NowSource = SystemNow(), secretKey: String? = nil) {

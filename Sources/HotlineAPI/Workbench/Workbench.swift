@@ -13,7 +13,16 @@ struct Workbench {
     let s: Services
     /// The board's monthly rankings (a minute per month and level, per process).
     let rankings: Rankings
-    init(_ s: Services) { self.s = s; self.rankings = Rankings() }
+    /// Failed sign-ins per client address per minute: the same limit as failed tokens.
+    let signInAddresses: FailureThrottle
+    /// Failed sign-ins per login within 15 minutes before that login must wait (429).
+    let signInFailures = FailureThrottle(limit: 10, window: 900)
+
+    init(_ s: Services) {
+        self.s = s
+        self.rankings = Rankings()
+        self.signInAddresses = FailureThrottle(limit: s.authFailuresPerMinute, window: 60)
+    }
 
     static let cookieName = "hotline_session"
     static let maxFormBytes = 64 * 1024
@@ -162,15 +171,15 @@ struct Workbench {
         let login = form.first("login")?.trimmingCharacters(in: .whitespaces) ?? ""
         let password = form.first("password") ?? ""
         let address = ctx.remoteAddress ?? "unknown"
-        if let wait = s.signInAddresses.blocked(address) ?? (login.isEmpty ? nil : s.signInFailures.blocked(login)) {
+        if let wait = signInAddresses.blocked(address) ?? (login.isEmpty ? nil : signInFailures.blocked(login)) {
             var r = try await signInPage(req, ctx, status: .tooManyRequests, error: "失败次数过多，请 \(wait) 秒后再试。")
             r.headers[.retryAfter] = String(wait)
             return r
         }
         guard !login.isEmpty, login.count <= 64, !password.isEmpty, password.unicodeScalars.count <= Passwords.maximumLength,
               let (token, session) = try await s.sessions.signIn(login: login, password: password) else {
-            s.signInAddresses.fail(address)
-            if !login.isEmpty { s.signInFailures.fail(login) }
+            signInAddresses.fail(address)
+            if !login.isEmpty { signInFailures.fail(login) }
             return try await signInPage(req, ctx, status: .unauthorized, error: "账号或密码不正确。")
         }
         ctx.logger.info("signed in", metadata: ["user_id": "\(session.principal.userId)"])
