@@ -21,6 +21,8 @@ public struct Services: Sendable {
     public let workflow: TicketWorkflow
     public let sweeper: EscalationSweeper
     public let knowledge: KnowledgeStore
+    public let learning: KnowledgeLearning
+    public let feedback: FeedbackStore
     public let reports: ReportStore
     public let accessLog: AccessLog
     /// Where "now" comes from (a hand-moved clock in tests).
@@ -69,6 +71,8 @@ public struct Services: Sendable {
         self.workflow = TicketWorkflow(db: db, zone: zone, clock: clock)
         self.sweeper = EscalationSweeper(db: db, zone: zone)
         self.knowledge = KnowledgeStore(db: db, zone: zone)
+        self.learning = KnowledgeLearning(db: db)
+        self.feedback = FeedbackStore(db: db, zone: zone)
         self.importer = CSVImporter(reference: reference, tickets: tickets, knowledge: knowledge, maxRows: Limits.maxCSVRows)
         self.reports = ReportStore(db: db, zone: zone)
         self.accessLog = AccessLog(db: db)
@@ -91,7 +95,7 @@ public func workbenchRoutes(_ s: Services) -> [String] { Workbench(s).routes.map
 public func allEndpoints(_ s: Services) -> [Endpoint] {
     ServiceRoutes(s).endpoints + ReferenceRoutes(s).endpoints + UserRoutes(s).endpoints
         + CalendarRoutes(s).endpoints + PolicyRoutes(s).endpoints + RoutingRoutes(s).endpoints
-        + TicketRoutes(s).endpoints + AttachmentRoutes(s).endpoints + WorkflowRoutes(s).endpoints + KnowledgeRoutes(s).endpoints + ReportRoutes(s).endpoints + ImportRoutes(s).endpoints
+        + TicketRoutes(s).endpoints + AttachmentRoutes(s).endpoints + WorkflowRoutes(s).endpoints + KnowledgeRoutes(s).endpoints + LearningRoutes(s).endpoints + ReportRoutes(s).endpoints + ImportRoutes(s).endpoints
         + WebhookRoutes(s).endpoints + EventRoutes(s).endpoints + NoticeRoutes(s).endpoints
 }
 

@@ -148,6 +148,13 @@ func pageLimit(_ raw: String?) throws -> Int {
     return n
 }
 
+/// The `cursor` of a collection paged by id (the previous page's last id), or nil.
+func idCursor(_ raw: String?) throws -> Int64? {
+    guard let raw else { return nil }
+    guard let v = Base64URL.decode(raw).flatMap({ Int64($0) }) else { throw APIError.badRequest("cursor", "is not a cursor of this collection") }
+    return v
+}
+
 /// A JSON response with a status.
 func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
     let data = try APIEncoder.data(value)

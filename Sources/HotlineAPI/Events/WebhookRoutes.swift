@@ -77,11 +77,7 @@ struct WebhookRoutes {
             Endpoint(.get, "/v1/webhooks", .admin) { req, ctx in
                 let q = try req.query(allowed: pageParameters)
                 let limit = try pageLimit(q["limit"])
-                var after: Int64? = nil
-                if let c = q["cursor"] {
-                    guard let v = Base64URL.decode(c).flatMap({ Int64($0) }) else { throw APIError.badRequest("cursor", "is not a cursor of this collection") }
-                    after = v
-                }
+                let after = try idCursor(q["cursor"])
                 return try json(Page.trimmed(try await s.webhooks.list(limit: limit + 1, afterId: after), limit: limit) { $0.id })
             },
             Endpoint(.get, "/v1/webhooks/{id}", .admin) { _, ctx in

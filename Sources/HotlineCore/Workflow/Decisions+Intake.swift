@@ -21,6 +21,7 @@ extension TicketDecision {
         let sampled = Self.sampled(ticket: state.id, percent: ctx.settings.answerSamplePercent)
         var p = plan(.answer, to: sampled ? .awaitingCallback : .closed, outcome)
         p.answeredWith = answeredWith
+        p.teaches = answeredWith?.0
         if sampled {
             let due = calc.deadline(from: now, try policy(state.slaPolicy).callback, region: state.region)
             p.callbackDue = .set(due)
@@ -49,8 +50,13 @@ extension TicketDecision {
 
     /// 派单: the route (explicit, catalogue, fallbacks), a lead assignment with response and close
     /// clocks, and co-unit assignments with response and co-reply clocks.
-    func dispatch(_ explicitLead: Int64?, _ co: [Int64], _ sla: String?) throws(Refusal) -> TicketPlan {
+    func dispatch(_ explicitLead: Int64?, _ co: [Int64], _ sla: String?, _ taken: Int64? = nil) throws(Refusal) -> TicketPlan {
         try checkState(.dispatch)
+        if let taken {
+            guard let e = ctx.entry, e.id == taken, !e.retired else {
+                throw .invalid([FieldError("kb_entry_id", "unknown or retired knowledge-base entry \(taken)")])
+            }
+        }
         if ctx.actor.role == .agent && explicitLead != nil {
             throw .forbidden("agents dispatch by the routing catalogue; choosing units is the dispatcher's")
         }
@@ -78,6 +84,8 @@ extension TicketDecision {
         p.dispatchedVia = route.via
         p.ruleRow = Change<Int64>.set(route.rule?.row)
         p.assignments = [lead] + cos
+        p.teaches = taken ?? route.kbEntry
+        if let taken { p.events[0].payload["kb_entry_taken"] = String(taken) }
         return p
     }
 }

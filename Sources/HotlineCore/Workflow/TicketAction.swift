@@ -6,7 +6,7 @@ public enum TicketAction: Sendable, Equatable {
     case reject(reason: String, advice: String)
     case transfer(target: String, note: String)
     case merge(into: Int64)
-    case dispatch(lead: Int64?, co: [Int64], slaPolicy: String?)
+    case dispatch(lead: Int64?, co: [Int64], slaPolicy: String?, kbEntry: Int64? = nil)
     case accept
     case requestReturn(reason: String, basis: String, suggestedUnit: Int64?)
     case decideReturn(approve: Bool, newLead: Int64?, note: String)
@@ -139,7 +139,9 @@ public enum TicketAction: Sendable, Equatable {
             if let lead, co.contains(lead) { c.add("co_unit_ids", "must not contain the lead unit") }
             if co.count > 20 { c.add("co_unit_ids", "at most 20 co-units") }
             let sla = c.optionalText("sla_policy", r.slaPolicy, maxLength: 40)
-            action = .dispatch(lead: lead, co: Array(Set(co)).sorted(), slaPolicy: sla)
+            // The knowledge-base suggestion the agent took for this ticket (it teaches that entry).
+            let kb = id("kb_entry_id", r.kbEntryId, required: false)
+            action = .dispatch(lead: lead, co: Array(Set(co)).sorted(), slaPolicy: sla, kbEntry: kb)
         case .accept:
             action = .accept
         case .return:

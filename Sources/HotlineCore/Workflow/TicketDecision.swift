@@ -43,7 +43,7 @@ public struct TicketDecision: Sendable {
         case .linkedResult(let outcome, let note, let handledAt, let externalId):
             return try linkedResult(outcome, note, handledAt, externalId)
         case .merge(let into): return try merge(into)
-        case .dispatch(let lead, let co, let sla): return try dispatch(lead, co, sla)
+        case .dispatch(let lead, let co, let sla, let kb): return try dispatch(lead, co, sla, kb)
         case .accept: return try accept()
         case .requestReturn(let reason, let basis, let suggested): return try requestReturn(reason, basis, suggested)
         case .decideReturn(let approve, let newLead, let note): return try decideReturn(approve, newLead, note)

@@ -248,6 +248,8 @@ public struct TicketPlan: Sendable, Equatable {
     public var dispatchedVia: String? = nil
     public var ruleRow: Change<Int64> = .keep
     public var answeredWith: (entry: Int64, version: Int)? = nil
+    /// The entry this ticket's words teach (a direct answer with it, a suggestion taken).
+    public var teaches: Int64? = nil
     public var parentId: Int64? = nil
     public var callbackDue: Change<Date> = .keep
     public var closed: (reason: String?, at: Date)? = nil
@@ -270,7 +272,7 @@ public struct TicketPlan: Sendable, Equatable {
 
     public static func == (a: Self, b: Self) -> Bool {
         a.status == b.status && a.resume == b.resume && a.pending == b.pending && a.outcome == b.outcome
-            && a.assignments == b.assignments && a.events == b.events && a.rungs == b.rungs
+            && a.assignments == b.assignments && a.events == b.events && a.rungs == b.rungs && a.teaches == b.teaches
     }
 }
 

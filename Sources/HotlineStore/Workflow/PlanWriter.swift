@@ -31,6 +31,9 @@ struct PlanWriter {
             try await conn.query("UPDATE kb_entries SET answer_count = answer_count + 1 WHERE id = \(entry)", logger: db.logger)
             try await conn.query("UPDATE tickets SET kb_entry_id = \(entry), kb_version = \(version) WHERE id = \(state.id)", logger: db.logger)
         }
+        if let entry = plan.teaches {
+            try await KnowledgeLearning(db: db).learn(conn, entry: entry, ticket: state.id, user: actor.userId, at: now)
+        }
         if let channel = plan.partnersByChannel {
             // The partners of the line it goes to (110's desk) receive it, read it and report its result.
             try await conn.query("""

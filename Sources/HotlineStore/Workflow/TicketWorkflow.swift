@@ -37,6 +37,10 @@ public struct TicketWorkflow: Sendable {
         let config = try await db.config.current(db, zone: zone)
         let calc = DeadlineCalculator(calendar: config.calendar, zone: zone)
         let actor = principal.map { Actor(userId: $0.userId, role: $0.role, unitId: $0.unitId) } ?? .system
+        defer {
+            // What a direct answer or a taken suggestion taught shows in this process's next search.
+            if action.verb == .answer || action.verb == .dispatch { db.knowledgeIndex.invalidate() }
+        }
         return try await db.transaction { conn in
             let loader = WorkflowLoader(db: db, conn: conn, policies: config.policies)
             guard var state = try await loader.ticket(id) else { throw StoreError.notFound("ticket \(id)") }

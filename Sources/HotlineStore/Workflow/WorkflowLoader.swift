@@ -57,7 +57,8 @@ struct WorkflowLoader {
         switch action {
         case .answer(let kb, _):
             if let id = kb.flatMap({ Int64($0) }) { ctx.entry = try await entry(id) }
-        case .dispatch(let lead, let co, _):
+        case .dispatch(let lead, let co, _, let taken):
+            if let taken { ctx.entry = try await entry(taken) }
             if let lead { ctx.activeUnits = try await activeUnits([lead] + co) }
             else { ctx.route = try await candidates(state, suggestion: suggestion) }
         case .decideReturn(true, let newLead, _):

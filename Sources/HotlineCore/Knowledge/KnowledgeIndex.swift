@@ -18,10 +18,13 @@ public struct KnowledgeIndex: Sendable {
         public var answer: String
         public var validFrom: String?  // yyyy-mm-dd, inclusive
         public var validTo: String?
+        /// The entry's learned phrasings (how callers said it), joined.
+        public var learned: String
 
-        public init(id: Int64, title: String, question: String, facets: String, answer: String, validFrom: String?, validTo: String?) {
+        public init(id: Int64, title: String, question: String, facets: String, answer: String, validFrom: String?, validTo: String?,
+                    learned: String = "") {
             self.id = id; self.title = title; self.question = question; self.facets = facets; self.answer = answer
-            self.validFrom = validFrom; self.validTo = validTo
+            self.validFrom = validFrom; self.validTo = validTo; self.learned = learned
         }
     }
 
@@ -33,11 +36,15 @@ public struct KnowledgeIndex: Sendable {
     /// Ranking parameters, tuned on the relevance set in
     /// Tests/HotlineStoreTests/Fixtures/kb-relevance.csv (`hotline relevance` measures others).
     public struct Parameters: Sendable, Equatable {
-        /// Field weights: title and keywords, question, category and unit, answer.
-        public var weights: [Double] = [3.0, 1.5, 0.6, 0.5]
+        /// Field weights: title and keywords, question, category and unit, answer, learned
+        /// phrasings (below title and keywords, above the answer).
+        public var weights: [Double] = [3.0, 1.5, 0.6, 0.5, 1.0]
         public var k1 = 3.0
         /// How much a field's length relative to its average lowers its terms' weight.
         public var b = 0.75
+        /// The same for learned phrasings, which grow with every call an entry answers: an entry
+        /// that learned much must not be pushed down for it.
+        public var learnedB = 0.3
         /// Terms the synonym table added count this much of a term the caller said, so an entry
         /// that says both the caller's word and its synonym does not get the credit twice over.
         public var expansionWeight: Float = 0.75
@@ -64,7 +71,7 @@ public struct KnowledgeIndex: Sendable {
     private var postings: [String: [UInt32]] = [:]
     private var dead = 0
     /// Running sums of field lengths (in tokens) over entries ever added, for length normalisation.
-    private var lengthSums: [Double] = [0, 0, 0, 0]
+    private var lengthSums: [Double] = [0, 0, 0, 0, 0]
     private var added = 0
 
     public init(parameters: Parameters = Parameters()) { self.parameters = parameters }
@@ -85,8 +92,9 @@ public struct KnowledgeIndex: Sendable {
             ChineseText.tokens(doc.question).bigramsAndWords,
             ChineseText.tokens(doc.facets).bigramsAndWords,
             ChineseText.tokens(doc.answer).bigramsAndWords,
+            ChineseText.tokens(doc.learned).bigramsAndWords,
         ]
-        var lengths = [Double](repeating: 0, count: 4)
+        var lengths = [Double](repeating: 0, count: fields.count)
         for (f, tokens) in fields.enumerated() {
             lengths[f] = Double(tokens.count)
             lengthSums[f] += lengths[f]
@@ -95,7 +103,8 @@ public struct KnowledgeIndex: Sendable {
         var weighted: [String: Double] = [:]
         for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
             let average = max(lengthSums[f] / Double(added), 1)
-            let norm = 1 - parameters.b + parameters.b * lengths[f] / average
+            let b = f == 4 ? parameters.learnedB : parameters.b
+            let norm = 1 - b + b * lengths[f] / average
             let w = parameters.weights[f] / norm
             for t in tokens { weighted[t, default: 0] += w }
         }

@@ -23,7 +23,7 @@ struct KnowledgeRoutes {
 
     var endpoints: [Endpoint] {
         [
-            Endpoint(.get, "/v1/kb/search", .anyUser) { req, _ in
+            Endpoint(.get, "/v1/kb/search", .anyUser) { req, ctx in
                 let q = try req.query(allowed: ["q", "limit"])
                 var c = FieldChecker()
                 let text = c.requiredText("q", q["q"], maxLength: 500)
@@ -33,7 +33,14 @@ struct KnowledgeRoutes {
                     guard let n = Int(l), (1...50).contains(n) else { throw APIError.badRequest("limit", "must be an integer from 1 to 50") }
                     limit = n
                 }
-                return try json(SearchAnswer(items: try await s.knowledge.search(text!, limit: limit, now: s.clock.now())))
+                let now = s.clock.now()
+                let hits = try await s.knowledge.search(text!, limit: limit, now: now)
+                // 知识盲区: the search is logged without personal data; a failure to log costs the log, not the answer.
+                do {
+                    try await s.learning.logSearch(text!, user: ctx.principal?.userId, results: hits.compactMap { Int64($0.entry.id) },
+                                                   topScore: hits.first?.score, at: now)
+                } catch { ctx.logger.warning("search not logged", metadata: ["error": "\(String(reflecting: type(of: error)))"]) }
+                return try json(SearchAnswer(items: hits))
             },
             Endpoint(.post, "/v1/kb/entries", Self.writers) { req, ctx in
                 let p = try ctx.requirePrincipal
