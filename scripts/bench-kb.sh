@@ -24,7 +24,7 @@ psql -X -tA "$DATABASE_URL" -c "SELECT count(*) AS searchable_entries FROM kb_ve
 "$BIN" serve & SERVER=$!
 trap 'kill $SERVER 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -fs "localhost:$PORT/readyz" >/dev/null && break; sleep 0.2; done
-export QUERIES="$PWD/Tests/HotlineStoreTests/Fixtures/kb-relevance.csv"
+export QUERIES="$PWD/Tests/HotlineStoreTests/Fixtures/kb-relevance-tuning.csv"
 echo "== relevance at $N entries"
 python3 - <<PY
 import csv, os, urllib.parse, urllib.request, json

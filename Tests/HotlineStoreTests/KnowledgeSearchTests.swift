@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct KnowledgeSearchTests {
     static func relevanceSet() throws -> [(String, String)] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/kb-relevance.csv")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/kb-relevance-tuning.csv")
         return try KnowledgeStore.relevanceSet(csv: try String(contentsOf: url, encoding: .utf8))
     }
 
@@ -28,6 +28,42 @@ import Testing
             db.knowledgeIndex.invalidate()
             let bare = try await kb.relevance(set)
             print("kb relevance without synonyms: hit@1 = \(String(format: "%.3f", bare.atOne)), hit@3 = \(String(format: "%.3f", bare.atThree))")
+        }
+    }
+
+    static func fixture(_ name: String) throws -> String {
+        try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)"), encoding: .utf8)
+    }
+
+    /// The held-out set is only scored (never tuned on): cold, then after the learning set's calls
+    /// were answered with their entries. Learning must help on questions nobody taught it, and
+    /// must not cost the tuning set its first places.
+    @Test func answeredCallsTeachSearchWhatTheHeldOutSetAsks() async throws {
+        let heldOut = try KnowledgeStore.relevanceSet(csv: try Self.fixture("kb-relevance-heldout.csv"))
+        let tuning = try Self.relevanceSet()
+        let calls = try KnowledgeStore.learningSet(csv: try Self.fixture("kb-learning.csv"))
+        #expect(heldOut.count >= 60 && calls.count >= 60)
+        // No held-out question is a learning call's words.
+        let taught = Set(calls.map { ChineseText.normalize($0.title + $0.content) })
+        #expect(heldOut.allSatisfy { q in !taught.contains { $0.contains(ChineseText.normalize(q.0)) } })
+        try await TestDatabase.with { db in
+            let zone = try ServiceClockZone()
+            let kb = KnowledgeStore(db: db, zone: zone)
+            let cold = try await kb.relevance(heldOut)
+            let tuningCold = try await kb.relevance(tuning)
+            let (user, _) = try await UserStore(db: db).create(.init(login: "replay", displayName: "回放", role: .agent, unitId: nil))
+            let agent = Principal(userId: Int64(user.id)!, login: "replay", role: .agent, unitId: nil)
+            let n = try await kb.replay(calls, agent: agent, tickets: TicketStore(db: db, zone: zone),
+                                        workflow: TicketWorkflow(db: db, zone: zone, clock: SystemNow()))
+            #expect(n == calls.count)
+            var phrasings = 0
+            for try await c in try await db.client.query("SELECT count(*) FROM kb_phrasings WHERE removed_at IS NULL", logger: db.logger).decode(Int.self) { phrasings = c }
+            #expect(phrasings == calls.count)
+            let learned = try await kb.relevance(heldOut)
+            let tuningLearned = try await kb.relevance(tuning)
+            print("kb relevance held-out: cold hit@1 \(cold.atOne) hit@3 \(cold.atThree); learned hit@1 \(learned.atOne) hit@3 \(learned.atThree)")
+            #expect(learned.hit3 > cold.hit3 && learned.hit1 > cold.hit1, "cold \(cold.hit1)/\(cold.hit3), learned \(learned.hit1)/\(learned.hit3)")
+            #expect(tuningLearned.hit3 >= tuningCold.hit3)
         }
     }
 

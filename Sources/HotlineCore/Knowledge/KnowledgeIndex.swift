@@ -34,7 +34,8 @@ public struct KnowledgeIndex: Sendable {
     }
 
     /// Ranking parameters, tuned on the relevance set in
-    /// Tests/HotlineStoreTests/Fixtures/kb-relevance.csv (`hotline relevance` measures others).
+    /// Tests/HotlineStoreTests/Fixtures/kb-relevance-tuning.csv (`hotline relevance` measures others;
+    /// the held-out set next to it is only ever scored, never tuned on: scripts/bench-relevance.sh).
     public struct Parameters: Sendable, Equatable {
         /// Field weights: title and keywords, question, category and unit, answer, learned
         /// phrasings (below title and keywords, above the answer).

@@ -215,6 +215,34 @@ public struct KnowledgeStore: Sendable {
         return r
     }
 
+    /// A learning set: CSV with columns title,content,expected (the entry code that answered the call).
+    public static func learningSet(csv: String) throws -> [(title: String, content: String, expected: String)] {
+        let table = try CSVTable(text: csv, required: ["title", "content", "expected"])
+        return table.rows.map { let v = table.values($0); return (v["title"]!, v["content"]!, v["expected"]!) }
+    }
+
+    /// Replays answered calls the way the hotline takes them: each is registered on the 12345 line
+    /// from its own caller and answered directly with its entry by `agent` (so the entry learns
+    /// its words through the same verb and transaction as on a real call). Answers how many taught.
+    public func replay(_ calls: [(title: String, content: String, expected: String)], agent: Principal,
+                       tickets: TicketStore, workflow: TicketWorkflow) async throws -> Int {
+        var codes: [String: Int64] = [:]
+        for try await (code, id) in try await db.client.query("SELECT code, id FROM kb_entries WHERE retired_at IS NULL", logger: db.logger)
+            .decode((String, Int64).self) { codes[code] = id }
+        var taught = 0
+        for (i, call) in calls.enumerated() {
+            guard let entry = codes[call.expected] else { continue }
+            var r = TicketIntake.Raw()
+            r.hotlineNumber = "12345"; r.channel = "phone"; r.nature = "consult"; r.title = call.title; r.content = call.content
+            r.caller = .init(phone: String(format: "139%08d", 10_000_000 + i))
+            let created = try await tickets.create(try TicketIntake.validate(r, now: Date()), actor: agent, idempotencyKey: nil, source: .api)
+            guard let id = Int64(created.ticket.id) else { continue }
+            try await workflow.apply(.answer(kbEntryId: String(entry), answer: ""), to: id, by: agent, ifMatch: nil)
+            taught += 1
+        }
+        return taught
+    }
+
     /// Loads or updates this process's search index now, if due.
     public func refreshIndex() async throws {
         try await db.knowledgeIndex.read(db) { _, _ in }
