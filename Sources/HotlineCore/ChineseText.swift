@@ -83,6 +83,78 @@ public enum ChineseText {
         return Tokens(bigrams: bigrams, unigrams: unigrams, words: words)
     }
 
+    /// Terms as integers, for the index (`termKeys`, `termKey`): a bigram is its two scalars packed
+    /// (tag bit 63), a single character its scalar (tag bit 62), a Latin/digit word the FNV-1a hash
+    /// of its UTF-8 (both tag bits clear). The same token gives the same key from either function.
+    static let bigramTag: UInt64 = 1 << 63
+    static let unigramTag: UInt64 = 1 << 62
+    static func bigramKey(_ a: UInt32, _ b: UInt32) -> UInt64 { bigramTag | UInt64(a) << 21 | UInt64(b) }
+    static func unigramKey(_ a: UInt32) -> UInt64 { unigramTag | UInt64(a) }
+    static let fnvBasis: UInt64 = 14_695_981_039_346_656_037
+    static func fnv(_ h: UInt64, _ scalar: Unicode.Scalar) -> UInt64 {
+        var h = h
+        for byte in String(scalar).utf8 { h = (h ^ UInt64(byte)) &* 1_099_511_628_211 }
+        return h
+    }
+    static func fnvASCII(_ h: UInt64, _ v: UInt32) -> UInt64 { (h ^ UInt64(v)) &* 1_099_511_628_211 }
+    static let wordMask: UInt64 = (1 << 62) - 1
+
+    static let stopBigramKeys: Set<UInt64> = Set(stopBigrams.compactMap { b in
+        let v = b.unicodeScalars.map(\.value)
+        return v.count == 2 ? bigramKey(v[0], v[1]) : nil
+    })
+    static let stopUnigramKeys: Set<UInt64> = Set(stopUnigrams.compactMap { $0.unicodeScalars.first.map { unigramKey($0.value) } })
+
+    /// The key of one token as `tokens` cuts it (a bigram, a single character or a word).
+    public static func termKey(_ token: String) -> UInt64 {
+        let v = token.unicodeScalars.map(\.value)
+        if v.count == 2, isHan(v[0]), isHan(v[1]) { return bigramKey(v[0], v[1]) }
+        if v.count == 1, isHan(v[0]) { return unigramKey(v[0]) }
+        var h = fnvBasis
+        for u in token.unicodeScalars { h = u.isASCII ? fnvASCII(h, u.value) : fnv(h, u) }
+        return h & wordMask
+    }
+
+    /// The index keys of `text`'s tokens (what `tokens(text).bigramsAndWords`, with `unigrams`
+    /// also `.unigrams`, would give), without making a String per token.
+    public static func termKeys(_ text: String, unigrams: Bool) -> [UInt64] {
+        var out: [UInt64] = []
+        out.reserveCapacity(text.unicodeScalars.count * (unigrams ? 2 : 1))
+        var previous: UInt32? = nil
+        var word = fnvBasis, inWord = false
+        func flushWord() {
+            if inWord { out.append(word & wordMask) }
+            word = fnvBasis; inWord = false
+        }
+        for u in normalize(text).unicodeScalars {
+            let v = u.value
+            if isHan(v) {
+                flushWord()
+                if unigrams, !stopUnigramKeys.contains(unigramKey(v)) { out.append(unigramKey(v)) }
+                if let p = previous {
+                    let k = bigramKey(p, v)
+                    if !stopBigramKeys.contains(k) { out.append(k) }
+                }
+                previous = v
+            } else if isWordScalar(u) {
+                previous = nil
+                word = u.isASCII ? fnvASCII(word, v) : fnv(word, u); inWord = true
+            } else {
+                previous = nil
+                flushWord()
+            }
+        }
+        flushWord()
+        return out
+    }
+
+    /// Letters and digits (Character.isLetter / isNumber, for single-scalar characters).
+    static func isWordScalar(_ u: Unicode.Scalar) -> Bool {
+        if u.isASCII { let v = u.value; return (0x30...0x39).contains(v) || (0x61...0x7A).contains(v) || (0x41...0x5A).contains(v) }
+        let c = Character(u)
+        return c.isLetter || c.isNumber
+    }
+
     /// The query's terms: bigrams and words carry the meaning; single characters are added only
     /// for what has no bigram (a one-character query or run).
     public static func queryTerms(_ text: String, extra: [String] = []) -> [String] {

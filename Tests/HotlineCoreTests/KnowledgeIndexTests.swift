@@ -101,4 +101,16 @@ import Testing
         #expect(table == SynonymTable([("工钱", "工资"), ("房本", "不动产权证"), ("煤气", "燃气")]))
         #expect(table != SynonymTable([("工钱", "工资")]))
     }
+
+    /// The index keys its terms by integers; they must be exactly the tokens search has always cut.
+    @Test func integerTermKeysAreTheTokensOfTheText() {
+        for text in ["包工头欠了我们三个月工钱！", "ＡＰＰ上 WiFi 密码 12345 忘了", "楼道里给电动车充电，有人管吗？", "Café 咖啡店 naïve 路灯",
+                     "我的", "", "  ", "一", "𠀀𠀁 扩展区汉字", "第3期 ABC-def 路灯不亮"] {
+            let t = ChineseText.tokens(text)
+            #expect(ChineseText.termKeys(text, unigrams: true).sorted() == (t.bigrams + t.unigrams + t.words).map(ChineseText.termKey).sorted(), "\(text)")
+            #expect(ChineseText.termKeys(text, unigrams: false).sorted() == t.bigramsAndWords.map(ChineseText.termKey).sorted(), "\(text)")
+        }
+        // Keys of different kinds never meet: a word, a bigram and a character are told apart.
+        #expect(Set(["路灯", "路", "ab", "a"].map(ChineseText.termKey)).count == 4)
+    }
 }

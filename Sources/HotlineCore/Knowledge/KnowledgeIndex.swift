@@ -69,7 +69,10 @@ public struct KnowledgeIndex: Sendable {
 
     private var slots: [Slot] = []
     private var slotOf: [Int64: Int32] = [:]
-    private var postings: [String: [UInt32]] = [:]
+    /// Term key (`ChineseText.TermKey`) → term id; postings by term id. No String on this path:
+    /// keys are packed scalars, so building the index at 100,000 entries hashes integers only.
+    private var termIds: [UInt64: Int32] = [:]
+    private var postings: [[UInt32]] = []
     private var dead = 0
     /// Running sums of field lengths (in tokens) over entries ever added, for length normalisation.
     private var lengthSums: [Double] = [0, 0, 0, 0, 0]
@@ -80,8 +83,8 @@ public struct KnowledgeIndex: Sendable {
     /// Entries that search can return.
     public var count: Int { slots.count - dead }
     /// Postings held (live and not yet compacted).
-    public var postingCount: Int { postings.values.reduce(0) { $0 + $1.count } }
-    public var termCount: Int { postings.count }
+    public var postingCount: Int { postings.reduce(0) { $0 + $1.count } }
+    public var termCount: Int { postings.lazy.filter { !$0.isEmpty }.count }
 
     static let maxSlots = 1 << 24
 
@@ -89,11 +92,11 @@ public struct KnowledgeIndex: Sendable {
     public mutating func upsert(_ doc: Document) {
         remove(id: doc.id)
         let fields = [
-            ChineseText.tokens(doc.title).all,
-            ChineseText.tokens(doc.question).bigramsAndWords,
-            ChineseText.tokens(doc.facets).bigramsAndWords,
-            ChineseText.tokens(doc.answer).bigramsAndWords,
-            ChineseText.tokens(doc.learned).bigramsAndWords,
+            ChineseText.termKeys(doc.title, unigrams: true),
+            ChineseText.termKeys(doc.question, unigrams: false),
+            ChineseText.termKeys(doc.facets, unigrams: false),
+            ChineseText.termKeys(doc.answer, unigrams: false),
+            ChineseText.termKeys(doc.learned, unigrams: false),
         ]
         var lengths = [Double](repeating: 0, count: fields.count)
         for (f, tokens) in fields.enumerated() {
@@ -101,7 +104,8 @@ public struct KnowledgeIndex: Sendable {
             lengthSums[f] += lengths[f]
         }
         added += 1
-        var weighted: [String: Double] = [:]
+        var weighted: [UInt64: Double] = [:]
+        weighted.reserveCapacity(fields.reduce(0) { $0 + $1.count })
         for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
             let average = max(lengthSums[f] / Double(added), 1)
             let b = f == 4 ? parameters.learnedB : parameters.b
@@ -118,7 +122,11 @@ public struct KnowledgeIndex: Sendable {
         for (term, tf) in weighted {
             let saturated = tf / (parameters.k1 + tf)
             let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
-            postings[term, default: []].append(slot << 8 | q)
+            let t: Int32
+            if let known = termIds[term] { t = known } else {
+                t = Int32(postings.count); termIds[term] = t; postings.append([])
+            }
+            postings[Int(t)].append(slot << 8 | q)
         }
     }
 
@@ -141,12 +149,11 @@ public struct KnowledgeIndex: Sendable {
             slotOf[s.id] = Int32(kept.count)
             kept.append(s)
         }
-        for key in Array(postings.keys) {
-            let list = postings[key]!.compactMap { p -> UInt32? in
+        for t in postings.indices {
+            postings[t] = postings[t].compactMap { p -> UInt32? in
                 let m = map[Int(p >> 8)]
                 return m == UInt32.max ? nil : (m << 8 | (p & 0xFF))
             }
-            postings[key] = list.isEmpty ? nil : list
         }
         slots = kept
         dead = 0
@@ -160,11 +167,12 @@ public struct KnowledgeIndex: Sendable {
         let n = Double(count)
         var scores = [Float](repeating: 0, count: slots.count)
         var touched: [Int32] = []
-        var seen = Set<String>()
-        let weighted = terms.map { ($0, Float(1)) } + expansions.map { ($0, parameters.expansionWeight) }
+        var seen = Set<UInt64>()
+        let weighted = terms.map { (ChineseText.termKey($0), Float(1)) } + expansions.map { (ChineseText.termKey($0), parameters.expansionWeight) }
         scores.withUnsafeMutableBufferPointer { scores in
             for (term, weight) in weighted where seen.insert(term).inserted {
-                guard let list = postings[term] else { continue }
+                guard let t = termIds[term], !postings[Int(t)].isEmpty else { continue }
+                let list = postings[Int(t)]
                 let df = Double(list.count)
                 let idf = weight * Float(log(1 + (n - df + 0.5) / (df + 0.5)) / 255)
                 list.withUnsafeBufferPointer { list in
