@@ -58,13 +58,15 @@ extension Workbench {
         async let rungs = store.escalationsIssued(from: from, to: to)
         async let intake = store.intake(from: from, to: to, zone: zone.timeZone.identifier)
         let level = UnitLevel.street
-        // The ranking is one pass over the month's assignments: computed at most once a minute per
-        // process and shown with the time it was made.
-        async let report = rankings.report(month: month, level: level, now: now) {
-            try await MonthlyReport.build(store: s.reports, month: month, level: level, now: now)
+        // The ranking is one pass over the month's assignments (~15 s at national scale): built in
+        // the background at most once a minute per process, shown with the time it was made; the
+        // board never waits for it longer than `Rankings.wait`.
+        let reports = s.reports
+        async let report = rankings.value(for: "\(month.text)/\(level.rawValue)") {
+            try await MonthlyReport.build(store: reports, month: month, level: level, now: Date())
         }
         let (late, issued, received, ranking) = try await (overdue, rungs, intake, report)
-        let ranked = ranking.items.filter { $0.received > 0 }
+        let ranked = ranking?.items.filter { $0.received > 0 } ?? []
         let body = group {
             el("div", ["class": "grid2"]) {
                 el("section", ["class": "card", "id": "overdue"]) {
@@ -97,11 +99,15 @@ extension Workbench {
             }
             el("section", ["class": "card", "id": "ranking"]) {
                 el("h2") { "\(month.year)年\(month.month)月考核排名（街道乡镇）" }
-                if ranked.isEmpty { el("p", ["class": "muted"]) { "本月尚无派单。" } } else {
-                    Self.barChart(ranked.prefix(15).map { ($0.unitName, $0.score ?? 0) }, format: { String(format: "%.1f", $0) }, label: "本月综合得分")
-                    rankingTable(ranked)
+                if let ranking {
+                    if ranked.isEmpty { el("p", ["class": "muted"]) { "本月尚无派单。" } } else {
+                        Self.barChart(ranked.prefix(15).map { ($0.unitName, $0.score ?? 0) }, format: { String(format: "%.1f", $0) }, label: "本月综合得分")
+                        rankingTable(ranked)
+                    }
+                    el("p", ["class": "muted"]) { "排名数据生成于 \(time(ranking.generatedAt))，每分钟更新。" }
+                } else {
+                    el("p", ["class": "muted", "id": "ranking-pending"]) { "排名正在生成（全月数据），请稍后刷新本页。" }
                 }
-                el("p", ["class": "muted"]) { "排名数据生成于 \(time(ranking.generatedAt))，每分钟更新。" }
                 el("p") { el("a", ["href": "/ui/reports/monthly?month=\(month.text)"]) { "查看完整月度通报" } }
             }
         }
@@ -128,25 +134,9 @@ extension Workbench {
 
     // MARK: the monthly report page
 
-    /// Monthly rankings for the board, kept for a minute (a month's pass at national scale takes
-    /// seconds; the board is opened far more often than that).
-    final class Rankings: Sendable {
-        private let kept = NIOLockedValueBox<[String: (at: Date, report: MonthlyReport)]>([:])
-        let ttl: TimeInterval
-
-        init(ttl: TimeInterval = 60) { self.ttl = ttl }
-
-        func report(month: ReportStore.Month, level: UnitLevel, now: Date, build: () async throws -> MonthlyReport) async throws -> MonthlyReport {
-            let key = "\(month.text)/\(level.rawValue)"
-            if let hit = kept.withLockedValue({ $0[key] }), abs(now.timeIntervalSince(hit.at)) < ttl { return hit.report }
-            let report = try await build()
-            kept.withLockedValue { map in
-                if map.count > 50 { map.removeAll() }
-                map[key] = (now, report)
-            }
-            return report
-        }
-    }
+    /// Monthly rankings for the board (a month's pass takes ~15 s at national scale; the board is
+    /// opened far more often): one `Refreshed` value per month and level.
+    typealias Rankings = Refreshed<MonthlyReport>
 
     func monthAndLevel(_ req: Request) -> (ReportStore.Month, UnitLevel?)? {
         let q = req.uri.queryParameters
