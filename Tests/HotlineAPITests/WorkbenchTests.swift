@@ -274,4 +274,55 @@ struct Browser {
             #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true)
         }
     }
+
+    /// The board's overdue-by-unit count (index-only, late on either clock counted once) agrees
+    /// with the plain definition over a mix: late on one clock, on both, on neither, suspended,
+    /// co-handling, returned, a close clock not yet set.
+    @Test func theBoardsOverdueCountIsLeadWorkLateOnEitherClockOnce() async throws {
+        try await TestApp.with { app in
+            let agent = try await app.token(.agent)
+            let dispatcher = try await app.token(.dispatcher)
+            let lead = try await app.unit("XHQ-XX"), co = try await app.unit("SCJG")
+            var ids: [String] = []
+            for i in 0..<8 {
+                let id = try #require(try await app.request(.post, "/v1/tickets", token: agent, json: validTicket(["title": "路灯不亮\(i)", "caller": ["phone": "1390000\(1000 + i)"]])).json["id"] as? String)
+                let r = try await app.request(.post, "/v1/tickets/\(id)/dispatch", token: dispatcher, json: ["lead_unit_id": lead, "co_unit_ids": [co]])
+                #expect(r.status == .ok, "\(r.json)")
+                ids.append(id)
+            }
+            let db = app.services.db
+            let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+            let past = t0.addingTimeInterval(-3600), later = t0.addingTimeInterval(3600)
+            // (response_met, response_deadline, close_met, close_deadline, suspended) per ticket.
+            let shapes: [(Bool, Date?, Bool, Date?, Bool)] = [
+                (false, past, false, later, false),   // late to sign
+                (true, past, false, past, false),     // late to close
+                (false, past, false, past, false),    // late on both: once
+                (false, later, false, later, false),  // on time
+                (false, past, false, nil, false),     // late to sign, no close clock yet
+                (false, past, false, past, true),     // suspended: not counted
+                (true, past, true, past, false),      // both met
+                (false, past, true, past, false),     // late to sign, close met
+            ]
+            for (id, s) in zip(ids, shapes) {
+                let tid = Int64(id)!
+                try await db.client.query("""
+                    UPDATE assignments SET response_met_at = CASE WHEN \(s.0) THEN \(past) END, response_deadline = \(s.1),
+                        close_met_at = CASE WHEN \(s.2) THEN \(past) END, close_deadline = \(s.3),
+                        suspended_since = CASE WHEN \(s.4) THEN \(past) END
+                    WHERE ticket_id = \(tid)
+                    """, logger: db.logger)
+            }
+            let counted = try await WorkbenchStore(db: db).overdueByUnit(now: t0)
+            var expected: [Int64: Int] = [:]
+            for try await (unit, n) in try await db.client.query("""
+                SELECT unit_id, count(*) FROM assignments
+                WHERE status = 'active' AND role = 'lead' AND suspended_since IS NULL
+                  AND ((response_met_at IS NULL AND response_deadline < \(t0)) OR (close_met_at IS NULL AND close_deadline < \(t0)))
+                GROUP BY unit_id
+                """, logger: db.logger).decode((Int64, Int64).self) { expected[unit] = Int(n) }
+            #expect(expected == [Int64(lead)!: 5])
+            #expect(Dictionary(uniqueKeysWithValues: counted.map { ($0.unitId, $0.count) }) == expected)
+        }
+    }
 }

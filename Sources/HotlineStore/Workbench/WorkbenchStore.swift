@@ -70,13 +70,15 @@ public struct WorkbenchStore: Sendable {
         var out: [UnitCount] = []
         for try await (unit, name, n) in try await db.reader.query("""
             WITH late AS (
-                SELECT id FROM assignments WHERE status = 'active' AND response_met_at IS NULL AND response_deadline < \(now)
-                UNION
-                SELECT id FROM assignments WHERE status = 'active' AND close_met_at IS NULL AND close_deadline < \(now)
-            )
-            SELECT a.unit_id, u.name, count(*) FROM late JOIN assignments a ON a.id = late.id JOIN units u ON u.id = a.unit_id
-            WHERE a.role = 'lead' AND a.suspended_since IS NULL
-            GROUP BY a.unit_id, u.name ORDER BY count(*) DESC, u.name LIMIT 50
+                SELECT unit_id FROM assignments
+                WHERE status = 'active' AND role = 'lead' AND suspended_since IS NULL AND close_met_at IS NULL AND close_deadline < \(now)
+                UNION ALL
+                SELECT unit_id FROM assignments
+                WHERE status = 'active' AND role = 'lead' AND suspended_since IS NULL AND response_met_at IS NULL AND response_deadline < \(now)
+                  AND (close_met_at IS NOT NULL OR close_deadline IS NULL OR close_deadline >= \(now))
+            ), counts AS (SELECT unit_id, count(*) AS n FROM late GROUP BY unit_id)
+            SELECT c.unit_id, u.name, c.n FROM counts c JOIN units u ON u.id = c.unit_id
+            ORDER BY c.n DESC, u.name LIMIT 50
             """, logger: db.logger).decode((Int64, String, Int64).self) {
             out.append(UnitCount(unitId: unit, unitName: name, count: Int(n)))
         }
