@@ -118,6 +118,7 @@ public enum ChineseText {
     /// The index keys of `text`'s tokens (what `tokens(text).bigramsAndWords`, with `unigrams`
     /// also `.unigrams`, would give), without making a String per token.
     public static func termKeys(_ text: String, unigrams: Bool) -> [UInt64] {
+        if let segmenter { return segmentedTermKeys(text, unigrams: unigrams, segmenter) }
         var out: [UInt64] = []
         out.reserveCapacity(text.unicodeScalars.count * (unigrams ? 2 : 1))
         var previous: UInt32? = nil
@@ -148,6 +149,74 @@ public enum ChineseText {
         return out
     }
 
+    /// Word segmentation instead of bigrams (`WordSegmenter`): nil (bigrams) unless a tool sets it
+    /// once at start, before any text is cut — the relevance benchmark's `--segmenter`, which
+    /// measures the two against each other (BENCHMARKS.md). Not changed while searching.
+    nonisolated(unsafe) public static var segmenter: WordSegmenter? = nil
+
+    static let stopWordKeys: Set<UInt64> = Set(stopBigrams.filter { $0.count > 2 }.map { termKey($0) })
+
+    /// The key of `run[r]` as `termKey` gives it for the same text.
+    static func key(_ run: [UInt32], _ r: Range<Int>) -> UInt64 {
+        if r.count == 1 { return unigramKey(run[r.lowerBound]) }
+        if r.count == 2 { return bigramKey(run[r.lowerBound], run[r.lowerBound + 1]) }
+        return WordSegmenter.key(run[r]) & wordMask
+    }
+
+    static func isStop(_ k: UInt64) -> Bool { stopBigramKeys.contains(k) || stopUnigramKeys.contains(k) || stopWordKeys.contains(k) }
+
+    /// `termKeys` with the text's Han runs cut into words (the search terms of `WordSegmenter`).
+    static func segmentedTermKeys(_ text: String, unigrams: Bool, _ segmenter: WordSegmenter) -> [UInt64] {
+        var out: [UInt64] = []
+        forEachRun(text) { run, isHan in
+            guard isHan else { out.append(key(run)); return }
+            let (words, _) = segmenter.searchTerms(run)
+            if unigrams { for v in run where !stopUnigramKeys.contains(unigramKey(v)) { out.append(unigramKey(v)) } }
+            for w in words { let k = key(run, w); if !isStop(k) { out.append(k) } }
+        }
+        return out
+    }
+
+    /// The key of a Latin/digit word given as scalars.
+    static func key(_ word: [UInt32]) -> UInt64 {
+        var h = fnvBasis
+        for v in word { h = v < 0x80 ? fnvASCII(h, v) : fnv(h, Unicode.Scalar(v) ?? " ") }
+        return h & wordMask
+    }
+
+    /// The normalised text's runs of Han characters and of letters/digits, in order.
+    static func forEachRun(_ text: String, _ body: ([UInt32], Bool) -> Void) {
+        var run: [UInt32] = [], han = false
+        func flush() { if !run.isEmpty { body(run, han) }; run.removeAll(keepingCapacity: true) }
+        for u in normalize(text).unicodeScalars {
+            let v = u.value
+            if isHan(v) { if !han { flush(); han = true }; run.append(v) }
+            else if isWordScalar(u) { if han { flush(); han = false }; run.append(v) }
+            else { flush() }
+        }
+        flush()
+    }
+
+    /// `queryTerms` with word segmentation: words and parts, bigrams of unjoined characters, single
+    /// characters only where no longer term covers them.
+    static func segmentedQueryTerms(_ text: String, _ segmenter: WordSegmenter) -> [String] {
+        var terms: [String] = []
+        func string(_ run: [UInt32], _ r: Range<Int>) -> String {
+            var s = String.UnicodeScalarView()
+            for v in run[r] { if let u = Unicode.Scalar(v) { s.append(u) } }
+            return String(s)
+        }
+        forEachRun(text) { run, isHan in
+            guard isHan else { terms.append(string(run, 0..<run.count)); return }
+            let (words, singles) = segmenter.searchTerms(run)
+            var covered = Set<Int>()
+            for w in words where !isStop(key(run, w)) { terms.append(string(run, w)); covered.formUnion(w) }
+            for c in singles where !covered.contains(c.lowerBound) && !isStop(key(run, c)) { terms.append(string(run, c)) }
+        }
+        var seen = Set<String>()
+        return Array(terms.filter { seen.insert($0).inserted }.prefix(64))
+    }
+
     /// Letters and digits (Character.isLetter / isNumber, for single-scalar characters).
     static func isWordScalar(_ u: Unicode.Scalar) -> Bool {
         if u.isASCII { let v = u.value; return (0x30...0x39).contains(v) || (0x61...0x7A).contains(v) || (0x41...0x5A).contains(v) }
@@ -158,6 +227,7 @@ public enum ChineseText {
     /// The query's terms: bigrams and words carry the meaning; single characters are added only
     /// for what has no bigram (a one-character query or run).
     public static func queryTerms(_ text: String, extra: [String] = []) -> [String] {
+        if let segmenter { return segmentedQueryTerms(text + " " + extra.joined(separator: " "), segmenter) }
         let t = tokens(text + " " + extra.joined(separator: " "))
         var terms = t.bigrams + t.words
         let covered = Set(t.bigrams.flatMap { $0.map(String.init) })

@@ -26,8 +26,10 @@ struct Relevance: AsyncParsableCommand {
     @Option(help: "CSV of answered calls (title,content,expected) to replay between a cold and a learned measurement")
     var learn: String?
     @Flag(help: "Print the queries whose entry is not first.") var misses = false
+    @Option(help: "Cut Han text into words with this dictionary (db/seed/segmentation/jieba-words.txt) instead of bigrams") var segmenter: String?
 
     func run() async throws {
+        if let segmenter { ChineseText.segmenter = WordSegmenter(dictionary: try String(contentsOf: URL(fileURLWithPath: segmenter), encoding: .utf8)) }
         let set = try KnowledgeStore.relevanceSet(csv: try String(contentsOf: URL(fileURLWithPath: queries), encoding: .utf8))
         func list(_ s: String?, _ fallback: Double) throws -> [Double] {
             guard let s else { return [fallback] }
