@@ -55,6 +55,9 @@ ranking_ready() {  # cookie → seconds until the board shows the ranking (not t
   echo $((SECONDS - start))
 }
 echo "board ranking kept after ~$(ranking_ready "$(head -1 "$WORK/board" | cut -d' ' -f1)") s"
+# The reference of the same run: /readyz (one trivial query through the same server and pool).
+echo "== reference /readyz, $CONNS connections, ${SECS}s"
+wrk -t "$(( CONNS < 2 ? 1 : 2 ))" -c "$CONNS" -d "${SECS}s" --latency "http://127.0.0.1:$PORT/readyz" | grep -E "^ +(50|99)%|Requests/sec"
 for scenario in inbox ticket board; do
   while read -r c p; do
     code="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: hotline_session=$c" "localhost:$PORT$p")"
