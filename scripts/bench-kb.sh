@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Knowledge-base search benchmark: N synthetic entries (plus the 60 real ones) in a scratch
 # database, the release server, wrk with random caller-style queries at several concurrencies.
-# Usage: scripts/bench-kb.sh [N=100000] [SECONDS=20]
+# LEARNED=K adds K learned phrasings per synthetic entry. The serve log's index load is printed.
+# Usage: [LEARNED=K] scripts/bench-kb.sh [N=100000] [SECONDS=20]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N="${1:-100000}"; SECS="${2:-20}"; PORT=8091
 BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
-export DATABASE_URL="$BASE/bench_kb" HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PORT=$PORT LOG_LEVEL=warning
+export DATABASE_URL="$BASE/bench_kb" HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PORT=$PORT LOG_LEVEL=info
 swift build -c release --product hotline >/dev/null
 BIN="$(swift build -c release --show-bin-path)/hotline"
 BENCH="$(swift build -c release --show-bin-path)/hotline-bench"
@@ -16,14 +17,18 @@ if [ "${REUSE:-0}" = 1 ]; then   # keep the generated base from the last run
 else
   psql -X -q "$BASE/postgres" -c "DROP DATABASE IF EXISTS bench_kb WITH (FORCE)" -c "CREATE DATABASE bench_kb"
   "$BIN" migrate >/dev/null && "$BIN" seed --demo >/dev/null
-  "$BENCH" gen kb --count "$N"
+  "$BENCH" gen kb --count "$N" --learned "${LEARNED:-0}"
   TOKEN="$("$BIN" user add --login bench-agent --role agent | tail -n 1)"
 fi
 export TOKEN
-psql -X -tA "$DATABASE_URL" -c "SELECT count(*) AS searchable_entries FROM kb_versions WHERE searchable"
-"$BIN" serve & SERVER=$!
-trap 'kill $SERVER 2>/dev/null' EXIT
+psql -X -tA "$DATABASE_URL" -c "SELECT 'searchable versions: ' || count(*) || ', learned phrasings: ' || (SELECT count(*) FROM kb_phrasings WHERE removed_at IS NULL) FROM kb_versions WHERE searchable"
+SERVE_LOG="$(mktemp)"
+"$BIN" serve > "$SERVE_LOG" 2>&1 & SERVER=$!
+trap 'kill $SERVER 2>/dev/null; rm -f "$SERVE_LOG"' EXIT
 for _ in $(seq 50); do curl -fs "localhost:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+# The first search waits for the index's first load; the log says how long the load took.
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "localhost:$PORT/v1/kb/search?q=%E8%B7%AF%E7%81%AF"
+grep -m1 "knowledge-base index loaded" "$SERVE_LOG" || { echo "bench-kb: no index load in the log" >&2; exit 1; }
 export QUERIES="$PWD/Tests/HotlineStoreTests/Fixtures/kb-relevance-tuning.csv"
 echo "== relevance at $N entries"
 python3 - <<PY

@@ -15,13 +15,14 @@ struct Generate: AsyncParsableCommand {
             abstract: "Add N synthetic knowledge-base entries whose words follow the real entries' vocabulary.")
         @Option(help: "How many entries") var count: Int = 100_000
         @Option(help: "Random seed") var seed: UInt64 = 12345
+        @Option(help: "Learned phrasings per entry (caller-style texts of the same vocabulary)") var learned: Int = 0
 
         func run() async throws {
             let config = try Config.fromEnvironment()
             let vocabulary = try Vocabulary(seedDir: config.dbDirectory.appendingPathComponent("seed"))
             let total = count
             var rng = SplitMix(seed: seed)
-            var lines = CopyText()
+            var lines = CopyText(), phrasings = CopyText()
             for i in 0..<total {
                 let title = vocabulary.phrase(&rng, words: 3...6)
                 let question = vocabulary.phrase(&rng, words: 5...10) + "？"
@@ -32,8 +33,11 @@ struct Generate: AsyncParsableCommand {
                     lines.text(field)
                 }
                 lines.endRow()
+                for _ in 0..<learned {
+                    phrasings.text(String(format: "GEN%07d", i + 1)); phrasings.text(vocabulary.phrase(&rng, words: 6...15)); phrasings.endRow()
+                }
             }
-            let rows = lines
+            let rows = lines, learnedRows = phrasings, perEntry = learned
             let started = ContinuousClock.now
             try await withDatabase(config) { db in
                 try await db.client.withConnection { conn in
@@ -49,12 +53,20 @@ struct Generate: AsyncParsableCommand {
                         SELECT e.id, 1, g.title, g.question, g.answer, g.category, g.keywords, true
                         FROM kb_gen g JOIN e ON e.code = g.code
                         """, logger: db.logger)
+                    if perEntry > 0 {
+                        try await conn.query("CREATE TEMP TABLE kb_gen_phrasings (code text, text text) ON COMMIT DROP", logger: db.logger)
+                        try await conn.copy(learnedRows, into: "kb_gen_phrasings", columns: ["code", "text"], logger: db.logger)
+                        try await conn.query("""
+                            INSERT INTO kb_phrasings (entry_id, text, fingerprint)
+                            SELECT e.id, left(p.text, 200), '{}' FROM kb_gen_phrasings p JOIN kb_entries e ON e.code = p.code
+                            """, logger: db.logger)
+                    }
                     try await conn.query("COMMIT", logger: db.logger)
                     try await conn.query("ANALYZE kb_versions", logger: db.logger)
                     try await conn.query("ANALYZE kb_entries", logger: db.logger)
                 }
             }
-            print("generated \(total) entries in \(ContinuousClock.now - started) (after \(total) texts were built)")
+            print("generated \(total) entries (\(learned) learned phrasings each) in \(ContinuousClock.now - started) (after \(total) texts were built)")
         }
     }
 }
