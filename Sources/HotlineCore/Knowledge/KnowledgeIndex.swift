@@ -71,8 +71,12 @@ public struct KnowledgeIndex: Sendable {
     private var slotOf: [Int64: Int32] = [:]
     /// Term key (`ChineseText.TermKey`) → term id; postings by term id. No String on this path:
     /// keys are packed scalars, so building the index at 100,000 entries hashes integers only.
-    private var termIds: [UInt64: Int32] = [:]
+    private var termIds = TermTable()
     private var postings: [[UInt32]] = []
+    /// Scratch for `upsert`: a term's weight in the entry being added, by term id (zero between
+    /// upserts), and the terms touched.
+    private var scratch: [Double] = []
+    private var touchedTerms: [Int32] = []
     private var dead = 0
     /// Running sums of field lengths (in tokens) over entries ever added, for length normalisation.
     private var lengthSums: [Double] = [0, 0, 0, 0, 0]
@@ -104,14 +108,19 @@ public struct KnowledgeIndex: Sendable {
             lengthSums[f] += lengths[f]
         }
         added += 1
-        var weighted: [UInt64: Double] = [:]
-        weighted.reserveCapacity(fields.reduce(0) { $0 + $1.count })
+        touchedTerms.removeAll(keepingCapacity: true)
         for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
             let average = max(lengthSums[f] / Double(added), 1)
             let b = f == 4 ? parameters.learnedB : parameters.b
             let norm = 1 - b + b * lengths[f] / average
             let w = parameters.weights[f] / norm
-            for t in tokens { weighted[t, default: 0] += w }
+            guard w > 0 else { continue }   // a field weighted 0 (a tuning grid) adds nothing
+            for key in tokens {
+                let (t, inserted) = termIds.idInserting(key)
+                if inserted { postings.append([]); scratch.append(0) }
+                if scratch[Int(t)] == 0 { touchedTerms.append(t) }
+                scratch[Int(t)] += w
+            }
         }
         if slots.count >= Self.maxSlots { compact() }
         precondition(slots.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
@@ -119,14 +128,17 @@ public struct KnowledgeIndex: Sendable {
         slots.append(Slot(id: doc.id, alive: true, from: Self.day(doc.validFrom) ?? Int32.min, to: Self.day(doc.validTo) ?? Int32.max,
                           phrase: ChineseText.normalize(doc.title + " " + doc.question).unicodeScalars.map(\.value)))
         slotOf[doc.id] = Int32(slot)
-        for (term, tf) in weighted {
-            let saturated = tf / (parameters.k1 + tf)
-            let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
-            let t: Int32
-            if let known = termIds[term] { t = known } else {
-                t = Int32(postings.count); termIds[term] = t; postings.append([])
+        let k1 = parameters.k1
+        postings.withUnsafeMutableBufferPointer { postings in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                for t in touchedTerms {
+                    let tf = scratch[Int(t)]
+                    scratch[Int(t)] = 0
+                    let saturated = tf / (k1 + tf)
+                    let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
+                    postings[Int(t)].append(slot << 8 | q)
+                }
             }
-            postings[Int(t)].append(slot << 8 | q)
         }
     }
 
@@ -171,7 +183,7 @@ public struct KnowledgeIndex: Sendable {
         let weighted = terms.map { (ChineseText.termKey($0), Float(1)) } + expansions.map { (ChineseText.termKey($0), parameters.expansionWeight) }
         scores.withUnsafeMutableBufferPointer { scores in
             for (term, weight) in weighted where seen.insert(term).inserted {
-                guard let t = termIds[term], !postings[Int(t)].isEmpty else { continue }
+                guard let t = termIds.id(term), !postings[Int(t)].isEmpty else { continue }
                 let list = postings[Int(t)]
                 let df = Double(list.count)
                 let idf = weight * Float(log(1 + (n - df + 0.5) / (df + 0.5)) / 255)
