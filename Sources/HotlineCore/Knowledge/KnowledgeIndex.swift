@@ -73,10 +73,9 @@ public struct KnowledgeIndex: Sendable {
     /// keys are packed scalars, so building the index at 100,000 entries hashes integers only.
     private var termIds = TermTable()
     private var postings: [[UInt32]] = []
-    /// Scratch for `upsert`: a term's weight in the entry being added, by term id (zero between
-    /// upserts), and the terms touched.
-    private var scratch: [Double] = []
-    private var touchedTerms: [Int32] = []
+    /// Scratch for `upsert`: the entry's tokens with their field weights, sorted and summed per
+    /// term in the cache before the term table and the postings are touched once per term.
+    private var scratch: [(key: UInt64, weight: Double)] = []
     private var dead = 0
     /// Running sums of field lengths (in tokens) over entries ever added, for length normalisation.
     private var lengthSums: [Double] = [0, 0, 0, 0, 0]
@@ -108,20 +107,15 @@ public struct KnowledgeIndex: Sendable {
             lengthSums[f] += lengths[f]
         }
         added += 1
-        touchedTerms.removeAll(keepingCapacity: true)
+        scratch.removeAll(keepingCapacity: true)
         for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
             let average = max(lengthSums[f] / Double(added), 1)
             let b = f == 4 ? parameters.learnedB : parameters.b
             let norm = 1 - b + b * lengths[f] / average
             let w = parameters.weights[f] / norm
-            guard w > 0 else { continue }   // a field weighted 0 (a tuning grid) adds nothing
-            for key in tokens {
-                let (t, inserted) = termIds.idInserting(key)
-                if inserted { postings.append([]); scratch.append(0) }
-                if scratch[Int(t)] == 0 { touchedTerms.append(t) }
-                scratch[Int(t)] += w
-            }
+            for key in tokens { scratch.append((key, w)) }
         }
+        scratch.sort { $0.key < $1.key }
         if slots.count >= Self.maxSlots { compact() }
         precondition(slots.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
         let slot = UInt32(slots.count)
@@ -129,15 +123,16 @@ public struct KnowledgeIndex: Sendable {
                           phrase: ChineseText.normalize(doc.title + " " + doc.question).unicodeScalars.map(\.value)))
         slotOf[doc.id] = Int32(slot)
         let k1 = parameters.k1
-        postings.withUnsafeMutableBufferPointer { postings in
-            scratch.withUnsafeMutableBufferPointer { scratch in
-                for t in touchedTerms {
-                    let tf = scratch[Int(t)]
-                    scratch[Int(t)] = 0
-                    let saturated = tf / (k1 + tf)
-                    let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
-                    postings[Int(t)].append(slot << 8 | q)
-                }
+        var i = 0
+        while i < scratch.count {
+            let key = scratch[i].key
+            var tf = 0.0
+            while i < scratch.count, scratch[i].key == key { tf += scratch[i].weight; i += 1 }
+            let saturated = tf / (k1 + tf)
+            let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
+            let (t, inserted) = termIds.idInserting(key)
+            if inserted { postings.append([slot << 8 | q]) } else {
+                postings.withUnsafeMutableBufferPointer { $0[Int(t)].append(slot << 8 | q) }
             }
         }
     }

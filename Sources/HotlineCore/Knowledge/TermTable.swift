@@ -1,18 +1,18 @@
 /// Term key → term id for the search index: open addressing with linear probing and a
-/// multiplicative hash. Keys are already well mixed (packed scalars or FNV-1a), so there is no
-/// need for `Hasher`'s per-process seeded SipHash; building the index at 100,000 entries does tens
-/// of millions of these lookups, and this table is several times cheaper than `[UInt64: Int32]`.
+/// multiplicative hash, key and id side by side (one cache line per probe). Keys are already well
+/// mixed (packed scalars or FNV-1a), so there is no need for `Hasher`'s seeded SipHash; building
+/// the index at 100,000 entries does tens of millions of these lookups, and this table is several
+/// times cheaper than `[UInt64: Int32]`.
 struct TermTable: Sendable {
-    private var keys: [UInt64]
-    private var ids: [Int32]   // -1: empty
+    struct Entry: Sendable { var key: UInt64; var id: Int32 }   // id -1: empty
+    private var entries: [Entry]
     private var mask: Int
     private(set) var count = 0
 
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        keys = [UInt64](repeating: 0, count: size)
-        ids = [Int32](repeating: -1, count: size)
+        entries = [Entry](repeating: Entry(key: 0, id: -1), count: size)
         mask = size - 1
     }
 
@@ -21,40 +21,40 @@ struct TermTable: Sendable {
     }
 
     func id(_ key: UInt64) -> Int32? {
-        var i = Self.home(key, mask)
-        while true {
-            let v = ids[i]
-            if v < 0 { return nil }
-            if keys[i] == key { return v }
-            i = (i + 1) & mask
+        entries.withUnsafeBufferPointer { e in
+            var i = Self.home(key, mask)
+            while true {
+                let v = e[i]
+                if v.id < 0 { return nil }
+                if v.key == key { return v.id }
+                i = (i + 1) & mask
+            }
         }
     }
 
     /// The key's id, given the next free id (`count`) if it is new.
     mutating func idInserting(_ key: UInt64) -> (id: Int32, inserted: Bool) {
-        if (count + 1) * 2 > ids.count { grow() }
-        var i = Self.home(key, mask)
-        while true {
-            let v = ids[i]
-            if v < 0 {
-                keys[i] = key; ids[i] = Int32(count); count += 1
-                return (ids[i], true)
-            }
-            if keys[i] == key { return (v, false) }
-            i = (i + 1) & mask
+        if let known = id(key) { return (known, false) }
+        if (count + 1) * 2 > entries.count { grow() }
+        let id = Int32(count)
+        place(key, id)
+        count += 1
+        return (id, true)
+    }
+
+    private mutating func place(_ key: UInt64, _ id: Int32) {
+        let mask = self.mask
+        entries.withUnsafeMutableBufferPointer { e in
+            var i = Self.home(key, mask)
+            while e[i].id >= 0 { i = (i + 1) & mask }
+            e[i] = Entry(key: key, id: id)
         }
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldIds = ids
-        let size = ids.count * 2
-        keys = [UInt64](repeating: 0, count: size)
-        ids = [Int32](repeating: -1, count: size)
-        mask = size - 1
-        for (k, v) in zip(oldKeys, oldIds) where v >= 0 {
-            var i = Self.home(k, mask)
-            while ids[i] >= 0 { i = (i + 1) & mask }
-            keys[i] = k; ids[i] = v
-        }
+        let old = entries
+        entries = [Entry](repeating: Entry(key: 0, id: -1), count: old.count * 2)
+        mask = entries.count - 1
+        for e in old where e.id >= 0 { place(e.key, e.id) }
     }
 }
