@@ -30,8 +30,7 @@ struct IndexBuild: AsyncParsableCommand {
                 answer: vocabulary.phrase(&rng, words: 30...70), validFrom: nil, validTo: nil, learned: phrasings))
         }
         let started = ContinuousClock.now
-        var index = KnowledgeIndex()
-        for d in docs { index.upsert(d) }
+        let index = KnowledgeIndex(documents: docs)
         let built = ContinuousClock.now - started
         print("built the index of \(index.count) entries (\(learned) learned phrasings each) in \(built): \(index.termCount) terms, \(index.postingCount) postings")
         guard let queries else { return }

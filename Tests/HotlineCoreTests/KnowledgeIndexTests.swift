@@ -113,4 +113,35 @@ import Testing
         // Keys of different kinds never meet: a word, a bigram and a character are told apart.
         #expect(Set(["路灯", "路", "ab", "a"].map(ChineseText.termKey)).count == 4)
     }
+
+    /// A full load builds the index at once; it must be the index upserting the same documents in
+    /// the same order gives: the same terms, postings and hits with the same scores.
+    @Test func buildingAtOnceIsUpsertingInOrder() {
+        let words = ["路灯", "不亮", "噪音", "扰民", "拖欠", "工资", "物业", "停车", "漏水", "供暖", "公积金", "提取", "社保", "补办", "犬只", "夜间", "施工", "投诉"]
+        var rng = SystemRandomNumberGenerator()
+        var docs: [KnowledgeIndex.Document] = []
+        for i in 0..<400 {
+            func phrase(_ n: Int) -> String { (0..<n).map { _ in words.randomElement(using: &rng)! }.joined() }
+            docs.append(KnowledgeIndex.Document(id: Int64(i % 350 + 1), title: phrase(3), question: phrase(5), facets: "城市管理", answer: phrase(20),
+                                                validFrom: nil, validTo: nil, learned: i % 3 == 0 ? phrase(8) : ""))
+        }
+        // A repeated id counts as its last document, as an upsert replacing it would leave it.
+        var lastOf: [Int64: Int] = [:]
+        for (i, d) in docs.enumerated() { lastOf[d.id] = i }
+        let unique = docs.enumerated().filter { lastOf[$0.element.id] == $0.offset }.map(\.element)
+        var upserted = KnowledgeIndex()
+        for d in unique { upserted.upsert(d) }
+        let built = KnowledgeIndex(documents: docs)
+        #expect(built.count == 350 && upserted.count == 350)
+        #expect(built.termCount == upserted.termCount && built.postingCount == upserted.postingCount)
+        for q in ["路灯不亮", "夜间施工噪音", "公积金提取补办", "物业漏水停车", "犬只扰民投诉"] {
+            let a = built.search(terms: ChineseText.queryTerms(q), phrases: [q], today: "2026-12-01", limit: 20)
+            let b = upserted.search(terms: ChineseText.queryTerms(q), phrases: [q], today: "2026-12-01", limit: 20)
+            #expect(!a.isEmpty && a == b, "\(q)")
+        }
+        // And it takes upserts afterwards like any index.
+        var later = built
+        later.upsert(KnowledgeIndex.Document(id: 9999, title: "井盖丢失", question: "", facets: "", answer: "说明。", validFrom: nil, validTo: nil))
+        #expect(Self.ids(later, "井盖").first == 9999)
+    }
 }

@@ -76,6 +76,9 @@ public struct KnowledgeIndex: Sendable {
     /// Scratch for `upsert`: the entry's tokens with their field weights, sorted and summed per
     /// term in the cache before the term table and the postings are touched once per term.
     private var scratch: [(key: UInt64, weight: Double)] = []
+    /// Postings made by `add` and not yet in their term's list: (term id, posting).
+    private var pendingTerms: [Int32] = []
+    private var pendingPostings: [UInt32] = []
     private var dead = 0
     /// Running sums of field lengths (in tokens) over entries ever added, for length normalisation.
     private var lengthSums: [Double] = [0, 0, 0, 0, 0]
@@ -94,6 +97,50 @@ public struct KnowledgeIndex: Sendable {
     /// Adds or replaces the entry.
     public mutating func upsert(_ doc: Document) {
         remove(id: doc.id)
+        add(doc)
+        while postings.count < termIds.count { postings.append([]) }
+        postings.withUnsafeMutableBufferPointer { postings in
+            for (t, p) in zip(pendingTerms, pendingPostings) { postings[Int(t)].append(p) }
+        }
+        pendingTerms.removeAll(keepingCapacity: true); pendingPostings.removeAll(keepingCapacity: true)
+    }
+
+    /// The index of `documents` at once (a full load): the same slots, weights and postings as
+    /// upserting them in this order (a repeated id: its last document), but each posting is
+    /// gathered into one flat list and the lists are cut per term at the end, instead of
+    /// appending to one of hundreds of thousands of lists per term of every entry (a cache miss
+    /// each: 12 s instead of ~2 s at 100,000 entries with learned phrasings).
+    public init(documents: [Document], parameters: Parameters = Parameters()) {
+        self.init(parameters: parameters)
+        var last: [Int64: Int] = [:]
+        last.reserveCapacity(documents.count)
+        for (i, d) in documents.enumerated() { last[d.id] = i }
+        precondition(last.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
+        for (i, d) in documents.enumerated() where last[d.id] == i { add(d) }
+        // Counting sort of the postings by term; within a term they stay in slot order.
+        let terms = termIds.count, n = pendingTerms.count
+        var start = [Int](repeating: 0, count: terms + 1)
+        pendingTerms.withUnsafeBufferPointer { ts in for t in ts { start[Int(t) + 1] += 1 } }
+        for t in 0..<terms { start[t + 1] += start[t] }
+        var flat = [UInt32](repeating: 0, count: n)
+        var cursor = start
+        flat.withUnsafeMutableBufferPointer { flat in
+            cursor.withUnsafeMutableBufferPointer { cursor in
+                pendingTerms.withUnsafeBufferPointer { ts in
+                    pendingPostings.withUnsafeBufferPointer { ps in
+                        for k in 0..<n { let t = Int(ts[k]); flat[cursor[t]] = ps[k]; cursor[t] += 1 }
+                    }
+                }
+            }
+        }
+        pendingTerms = []; pendingPostings = []
+        postings = flat.withUnsafeBufferPointer { flat in
+            (0..<terms).map { t in Array(flat[start[t]..<start[t + 1]]) }
+        }
+    }
+
+    /// A new slot for the entry; its postings go to `pendingTerms`/`pendingPostings`.
+    private mutating func add(_ doc: Document) {
         let fields = [
             ChineseText.termKeys(doc.title, unigrams: true),
             ChineseText.termKeys(doc.question, unigrams: false),
@@ -130,10 +177,8 @@ public struct KnowledgeIndex: Sendable {
             while i < scratch.count, scratch[i].key == key { tf += scratch[i].weight; i += 1 }
             let saturated = tf / (k1 + tf)
             let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
-            let (t, inserted) = termIds.idInserting(key)
-            if inserted { postings.append([slot << 8 | q]) } else {
-                postings.withUnsafeMutableBufferPointer { $0[Int(t)].append(slot << 8 | q) }
-            }
+            pendingTerms.append(termIds.idInserting(key).id)
+            pendingPostings.append(slot << 8 | q)
         }
     }
 

@@ -94,8 +94,7 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
             .decode((String, String).self) { pairs.append(pair) }
         let table = SynonymTable(pairs)
         if since == nil {
-            var fresh = KnowledgeIndex(parameters: parameters)
-            for d in docs { fresh.upsert(d) }
+            let fresh = KnowledgeIndex(documents: docs, parameters: parameters)
             lock.writing { index = fresh; synonyms = table; summaries = shown }
             db.logger.info("knowledge-base index loaded", metadata: [
                 "entries": "\(docs.count)", "elapsed": "\(ContinuousClock.now - started)"])
