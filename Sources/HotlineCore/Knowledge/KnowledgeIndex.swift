@@ -73,9 +73,9 @@ public struct KnowledgeIndex: Sendable {
     /// keys are packed scalars, so building the index at 100,000 entries hashes integers only.
     private var termIds = TermTable()
     private var postings: [[UInt32]] = []
-    /// Scratch for `upsert`: the entry's tokens with their field weights, sorted and summed per
-    /// term in the cache before the term table and the postings are touched once per term.
-    private var scratch: [(key: UInt64, weight: Double)] = []
+    /// Scratch for `add`: the entry's term weights summed in a small table that stays in the
+    /// cache, before the term table and the postings are touched once per term.
+    private var scratch = TermWeights()
     /// Postings made by `add` and not yet in their term's list: (term id, posting).
     private var pendingTerms: [Int32] = []
     private var pendingPostings: [UInt32] = []
@@ -154,15 +154,14 @@ public struct KnowledgeIndex: Sendable {
             lengthSums[f] += lengths[f]
         }
         added += 1
-        scratch.removeAll(keepingCapacity: true)
+        scratch.reset(tokens: fields.reduce(0) { $0 + $1.count })
         for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
             let average = max(lengthSums[f] / Double(added), 1)
             let b = f == 4 ? parameters.learnedB : parameters.b
             let norm = 1 - b + b * lengths[f] / average
             let w = parameters.weights[f] / norm
-            for key in tokens { scratch.append((key, w)) }
+            for key in tokens { scratch.add(key, w) }
         }
-        scratch.sort { $0.key < $1.key }
         if slots.count >= Self.maxSlots { compact() }
         precondition(slots.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
         let slot = UInt32(slots.count)
@@ -170,14 +169,11 @@ public struct KnowledgeIndex: Sendable {
                           phrase: ChineseText.normalize(doc.title + " " + doc.question).unicodeScalars.map(\.value)))
         slotOf[doc.id] = Int32(slot)
         let k1 = parameters.k1
-        var i = 0
-        while i < scratch.count {
-            let key = scratch[i].key
-            var tf = 0.0
-            while i < scratch.count, scratch[i].key == key { tf += scratch[i].weight; i += 1 }
+        for at in scratch.order {
+            let tf = scratch.weight(at: at)
             let saturated = tf / (k1 + tf)
             let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
-            pendingTerms.append(termIds.idInserting(key).id)
+            pendingTerms.append(termIds.idInserting(scratch.key(at: at)).id)
             pendingPostings.append(slot << 8 | q)
         }
     }

@@ -58,3 +58,45 @@ struct TermTable: Sendable {
         for e in old where e.id >= 0 { place(e.key, e.id) }
     }
 }
+
+/// One entry's term weights while it is added: the same open addressing, small enough to stay in
+/// the cache, cleared by a generation stamp rather than rewritten; terms in first-seen order.
+struct TermWeights: Sendable {
+    private var keys: [UInt64] = []
+    private var weights: [Double] = []
+    private var stamps: [UInt32] = []
+    private var generation: UInt32 = 0
+    private var mask = 0
+    private(set) var order: [Int32] = []
+
+    /// Empties the table for an entry of up to `tokens` tokens.
+    mutating func reset(tokens: Int) {
+        order.removeAll(keepingCapacity: true)
+        if tokens * 2 > keys.count || generation == UInt32.max {
+            var size = 64
+            while size < tokens * 2 { size <<= 1 }
+            keys = [UInt64](repeating: 0, count: size)
+            weights = [Double](repeating: 0, count: size)
+            stamps = [UInt32](repeating: 0, count: size)
+            mask = size - 1
+            generation = 0
+        }
+        generation += 1
+    }
+
+    mutating func add(_ key: UInt64, _ weight: Double) {
+        var i = TermTable.home(key, mask)
+        while true {
+            if stamps[i] != generation {
+                stamps[i] = generation; keys[i] = key; weights[i] = weight
+                order.append(Int32(i))
+                return
+            }
+            if keys[i] == key { weights[i] += weight; return }
+            i = (i + 1) & mask
+        }
+    }
+
+    func key(at slot: Int32) -> UInt64 { keys[Int(slot)] }
+    func weight(at slot: Int32) -> Double { weights[Int(slot)] }
+}
