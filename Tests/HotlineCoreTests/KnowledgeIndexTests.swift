@@ -117,12 +117,22 @@ import Testing
     /// A full load builds the index at once; it must be the index upserting the same documents in
     /// the same order gives: the same terms, postings and hits with the same scores.
     @Test func buildingAtOnceIsUpsertingInOrder() {
+        Self.compareBuildWithUpserts(count: 400, ids: 350)
+    }
+
+    /// Large enough to be built on every core: still the index upserting in order gives.
+    @Test func buildingOnEveryCoreIsUpsertingInOrder() {
+        #expect(KnowledgeIndex.sharedFrom <= 6000)
+        Self.compareBuildWithUpserts(count: 6000, ids: 5500)
+    }
+
+    static func compareBuildWithUpserts(count: Int, ids: Int) {
         let words = ["路灯", "不亮", "噪音", "扰民", "拖欠", "工资", "物业", "停车", "漏水", "供暖", "公积金", "提取", "社保", "补办", "犬只", "夜间", "施工", "投诉"]
         var rng = SystemRandomNumberGenerator()
         var docs: [KnowledgeIndex.Document] = []
-        for i in 0..<400 {
+        for i in 0..<count {
             func phrase(_ n: Int) -> String { (0..<n).map { _ in words.randomElement(using: &rng)! }.joined() }
-            docs.append(KnowledgeIndex.Document(id: Int64(i % 350 + 1), title: phrase(3), question: phrase(5), facets: "城市管理", answer: phrase(20),
+            docs.append(KnowledgeIndex.Document(id: Int64(i % ids + 1), title: phrase(3), question: phrase(5), facets: "城市管理", answer: phrase(20),
                                                 validFrom: nil, validTo: nil, learned: i % 3 == 0 ? phrase(8) : ""))
         }
         // A repeated id counts as its last document, as an upsert replacing it would leave it.
@@ -132,7 +142,7 @@ import Testing
         var upserted = KnowledgeIndex()
         for d in unique { upserted.upsert(d) }
         let built = KnowledgeIndex(documents: docs)
-        #expect(built.count == 350 && upserted.count == 350)
+        #expect(built.count == ids && upserted.count == ids)
         #expect(built.termCount == upserted.termCount && built.postingCount == upserted.postingCount)
         for q in ["路灯不亮", "夜间施工噪音", "公积金提取补办", "物业漏水停车", "犬只扰民投诉"] {
             let a = built.search(terms: ChineseText.queryTerms(q), phrases: [q], today: "2026-12-01", limit: 20)

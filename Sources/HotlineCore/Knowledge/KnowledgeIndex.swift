@@ -116,7 +116,13 @@ public struct KnowledgeIndex: Sendable {
         last.reserveCapacity(documents.count)
         for (i, d) in documents.enumerated() { last[d.id] = i }
         precondition(last.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
-        for (i, d) in documents.enumerated() where last[d.id] == i { add(d) }
+        let kept = documents.enumerated().filter { last[$0.element.id] == $0.offset }.map(\.element)
+        let shares = kept.count >= Self.sharedFrom ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
+        if shares == 1 {
+            for d in kept { add(d) }
+        } else {
+            buildShared(kept, shares: shares)
+        }
         // Counting sort of the postings by term; within a term they stay in slot order.
         let terms = termIds.count, n = pendingTerms.count
         var start = [Int](repeating: 0, count: terms + 1)
@@ -139,43 +145,123 @@ public struct KnowledgeIndex: Sendable {
         }
     }
 
+    /// `init(documents:)` on several cores, with the result of adding `docs` one by one: first
+    /// every entry's field lengths (in parallel), whose running sums give each entry the averages
+    /// a sequential build would have used; then each share of the entries is posted into its own
+    /// term table; the shares' terms are then numbered in order of first appearance — share 0's
+    /// table is the index's, each later share's new terms follow — exactly as one pass would.
+    private mutating func buildShared(_ docs: [Document], shares: Int) {
+        let n = docs.count, fieldCount = Self.fieldCount
+        var lengths = [Int32](repeating: 0, count: n * fieldCount)
+        let bounds = (0...shares).map { $0 * n / shares }
+        lengths.withUnsafeMutableBufferPointer { buffer in
+            let lengths = Disjoint(buffer)
+            DispatchQueue.concurrentPerform(iterations: shares) { c in
+                for i in bounds[c]..<bounds[c + 1] {
+                    for (f, keys) in Self.fields(docs[i]).enumerated() { lengths[i * fieldCount + f] = Int32(keys.count) }
+                }
+            }
+        }
+        // Running sums of the lengths after each entry (exact: sums of integers in doubles).
+        var sums = [Double](repeating: 0, count: (n + 1) * fieldCount)
+        for i in 0..<n { for f in 0..<fieldCount { sums[(i + 1) * fieldCount + f] = sums[i * fieldCount + f] + Double(lengths[i * fieldCount + f]) } }
+        let parameters = self.parameters, running = sums
+        var built = [Share](repeating: Share(), count: shares)
+        built.withUnsafeMutableBufferPointer { buffer in
+            let built = Disjoint(buffer)
+            DispatchQueue.concurrentPerform(iterations: shares) { c in
+                var share = Share()
+                for i in bounds[c]..<bounds[c + 1] {
+                    let averages = (0..<fieldCount).map { max(running[(i + 1) * fieldCount + $0] / Double(i + 1), 1) }
+                    share.slots.append(Self.slot(docs[i]))
+                    Self.post(Self.fields(docs[i]), averages: averages, slot: UInt32(i), parameters: parameters, terms: &share.terms,
+                              scratch: &share.scratch, pendingTerms: &share.pendingTerms, pendingPostings: &share.pendingPostings)
+                }
+                built[c] = share
+            }
+        }
+        termIds = built[0].terms
+        pendingTerms = built[0].pendingTerms
+        pendingPostings = built[0].pendingPostings
+        slots = built[0].slots
+        built[0] = Share()
+        for c in 1..<shares {
+            let global = built[c].terms.keysInOrder.map { termIds.idInserting($0).id }
+            pendingTerms.append(contentsOf: built[c].pendingTerms.lazy.map { global[Int($0)] })
+            pendingPostings.append(contentsOf: built[c].pendingPostings)
+            slots.append(contentsOf: built[c].slots)
+            built[c] = Share()
+        }
+        for (i, s) in slots.enumerated() { slotOf[s.id] = Int32(i) }
+        for f in 0..<fieldCount { lengthSums[f] = sums[n * fieldCount + f] }
+        added = n
+    }
+
     /// A new slot for the entry; its postings go to `pendingTerms`/`pendingPostings`.
     private mutating func add(_ doc: Document) {
-        let fields = [
+        let fields = Self.fields(doc)
+        for f in 0..<Self.fieldCount { lengthSums[f] += Double(fields[f].count) }
+        added += 1
+        let averages = (0..<Self.fieldCount).map { max(lengthSums[$0] / Double(added), 1) }
+        if slots.count >= Self.maxSlots { compact() }
+        precondition(slots.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
+        let slot = UInt32(slots.count)
+        slots.append(Self.slot(doc))
+        slotOf[doc.id] = Int32(slot)
+        Self.post(fields, averages: averages, slot: slot, parameters: parameters,
+                  terms: &termIds, scratch: &scratch, pendingTerms: &pendingTerms, pendingPostings: &pendingPostings)
+    }
+
+    static let fieldCount = 5
+    /// A full load of this many entries or more is built on every core (`buildShared`).
+    static let sharedFrom = 4096
+
+    /// The entry's fields as term keys: title and keywords (with single characters), question,
+    /// facets, answer, learned phrasings.
+    static func fields(_ doc: Document) -> [[UInt64]] {
+        [
             ChineseText.termKeys(doc.title, unigrams: true),
             ChineseText.termKeys(doc.question, unigrams: false),
             ChineseText.termKeys(doc.facets, unigrams: false),
             ChineseText.termKeys(doc.answer, unigrams: false),
             ChineseText.termKeys(doc.learned, unigrams: false),
         ]
-        var lengths = [Double](repeating: 0, count: fields.count)
-        for (f, tokens) in fields.enumerated() {
-            lengths[f] = Double(tokens.count)
-            lengthSums[f] += lengths[f]
-        }
-        added += 1
+    }
+
+    static func slot(_ doc: Document) -> Slot {
+        Slot(id: doc.id, alive: true, from: day(doc.validFrom) ?? Int32.min, to: day(doc.validTo) ?? Int32.max,
+             phrase: ChineseText.normalize(doc.title + " " + doc.question).unicodeScalars.map(\.value))
+    }
+
+    /// The entry's postings: each term's BM25F weight over the fields (the field's length against
+    /// its running average `averages`), saturated and quantised to 8 bits.
+    static func post(_ fields: [[UInt64]], averages: [Double], slot: UInt32, parameters: Parameters, terms: inout TermTable,
+                     scratch: inout TermWeights, pendingTerms: inout [Int32], pendingPostings: inout [UInt32]) {
         scratch.reset(tokens: fields.reduce(0) { $0 + $1.count })
         for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
-            let average = max(lengthSums[f] / Double(added), 1)
             let b = f == 4 ? parameters.learnedB : parameters.b
-            let norm = 1 - b + b * lengths[f] / average
+            let norm = 1 - b + b * Double(tokens.count) / averages[f]
             let w = parameters.weights[f] / norm
             for key in tokens { scratch.add(key, w) }
         }
-        if slots.count >= Self.maxSlots { compact() }
-        precondition(slots.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
-        let slot = UInt32(slots.count)
-        slots.append(Slot(id: doc.id, alive: true, from: Self.day(doc.validFrom) ?? Int32.min, to: Self.day(doc.validTo) ?? Int32.max,
-                          phrase: ChineseText.normalize(doc.title + " " + doc.question).unicodeScalars.map(\.value)))
-        slotOf[doc.id] = Int32(slot)
         let k1 = parameters.k1
         for at in scratch.order {
             let tf = scratch.weight(at: at)
             let saturated = tf / (k1 + tf)
             let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
-            pendingTerms.append(termIds.idInserting(scratch.key(at: at)).id)
+            pendingTerms.append(terms.idInserting(scratch.key(at: at)).id)
             pendingPostings.append(slot << 8 | q)
         }
+    }
+
+    /// One share of a full load, built on its own core: its own term table (ids local to it),
+    /// postings with the entries' final slots, and their slots.
+    struct Share {
+        var terms = TermTable()
+        var scratch = TermWeights()
+        var pendingTerms: [Int32] = []
+        var pendingPostings: [UInt32] = []
+        var slots: [Slot] = []
     }
 
     /// Takes the entry out of search (retired, or no longer current). Postings are dropped at
@@ -321,5 +407,16 @@ public struct SynonymTable: Sendable, Equatable {
 
     public static func == (a: SynonymTable, b: SynonymTable) -> Bool {
         a.pairs.count == b.pairs.count && zip(a.pairs, b.pairs).allSatisfy { $0.term == $1.term && $0.canonical == $1.canonical }
+    }
+}
+
+/// A buffer that concurrent iterations write at disjoint indices only (each its own share), which
+/// the compiler cannot see; nothing reads it until they have all finished.
+private struct Disjoint<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+    subscript(i: Int) -> Element {
+        get { buffer[i] }
+        nonmutating set { buffer[i] = newValue }
     }
 }

@@ -8,6 +8,8 @@ struct TermTable: Sendable {
     private var entries: [Entry]
     private var mask: Int
     private(set) var count = 0
+    /// The keys by id.
+    private(set) var keysInOrder: [UInt64] = []
 
     init(capacity: Int = 1024) {
         var size = 16
@@ -38,6 +40,7 @@ struct TermTable: Sendable {
         if (count + 1) * 2 > entries.count { grow() }
         let id = Int32(count)
         place(key, id)
+        keysInOrder.append(key)
         count += 1
         return (id, true)
     }
