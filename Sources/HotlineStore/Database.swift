@@ -20,6 +20,9 @@ public struct Database: Sendable {
     /// auditor's lists): a replica when `HOTLINE_READ_DATABASE_URL` is set, else the leader.
     /// Everything that must read its own writes uses `client`.
     public let reader: PostgresClient
+    /// Bumped after every write this process commits (transactions and intake): what the
+    /// supervisor's board keys its shared figures by, so a change made here shows at once.
+    public let writes: WriteStamp
 
     public init(client: PostgresClient, logger: Logger, knowledgeIndex: KnowledgeIndexCache = KnowledgeIndexCache(), config: ConfigCache = ConfigCache(),
                 reader: PostgresClient? = nil) {
@@ -29,6 +32,7 @@ public struct Database: Sendable {
         self.knowledgeIndex = knowledgeIndex
         self.config = config
         self.numberDays = NumberDays()
+        self.writes = WriteStamp()
     }
 
     /// A query on the transaction's connection when there is one, else on the pool.
@@ -82,6 +86,7 @@ public struct Database: Sendable {
             do {
                 let result = try await body(conn)
                 try await conn.query("COMMIT", logger: logger)
+                writes.bump()
                 return result
             } catch {
                 _ = try? await conn.query("ROLLBACK", logger: logger)
@@ -217,4 +222,12 @@ final class NumberDays: Sendable {
     func contains(_ day: LocalDay) -> Bool { days.withLock { $0.contains(day) } }
     func insert(_ day: LocalDay) { _ = days.withLock { $0.insert(day) } }
     func forget(_ day: LocalDay) { _ = days.withLock { $0.remove(day) } }
+}
+
+/// A counter of committed writes in this process.
+public final class WriteStamp: Sendable {
+    private let value = Atomic<UInt64>(0)
+    public init() {}
+    public func bump() { value.wrappingAdd(1, ordering: .releasing) }
+    public var current: UInt64 { value.load(ordering: .acquiring) }
 }

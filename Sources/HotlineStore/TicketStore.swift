@@ -95,6 +95,7 @@ public struct TicketStore: Sendable {
                 // Read to the end: the pool gets the connection back only when the rows are consumed.
                 var created: Ticket? = nil
                 for try await ticket in try await db.client.execute(statement, logger: db.logger) { created = ticket }
+                db.writes.bump()
                 if let created { return CreateResult(ticket: created, created: true, fingerprint: fingerprint) }
             } catch let e where SQLFailure(e)?.isUniqueViolation == true {
                 // A retry, or a concurrent identical request that won the race: answer with its ticket.

@@ -325,4 +325,22 @@ struct Browser {
             #expect(Dictionary(uniqueKeysWithValues: counted.map { ($0.unitId, $0.count) }) == expected)
         }
     }
+
+    /// The board's figures are shared for a few seconds, but never past a change this instance
+    /// made: at one instant of the clock, a new ticket and a dispatch show on the next view.
+    @Test func theBoardShowsAChangeAtOnceEvenWithinItsWindow() async throws {
+        try await TestApp.with(clock: ManualClock("2026-11-24T10:00:00+08:00")) { app in
+            let agent = try await app.token(.agent)
+            let supervisor = try await app.person(.supervisor, password: Self.password)
+            let (board, _) = try await Browser.signIn(app, supervisor.login, Self.password)
+            func intake() async throws -> String? {
+                let html = try await board.get("/ui/board").html
+                return html.range(of: "今日受理 · ").map { String(html[$0.upperBound...].prefix { $0 != " " }) }
+            }
+            #expect(try await intake() == "0")
+            #expect(try await app.request(.post, "/v1/tickets", token: agent, json: validTicket()).status == .created)
+            #expect(try await intake() == "1")
+            #expect(try await intake() == "1")
+        }
+    }
 }
