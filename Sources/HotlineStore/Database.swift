@@ -20,8 +20,9 @@ public struct Database: Sendable {
     /// auditor's lists): a replica when `HOTLINE_READ_DATABASE_URL` is set, else the leader.
     /// Everything that must read its own writes uses `client`.
     public let reader: PostgresClient
-    /// Bumped after every write this process commits (transactions and intake): what the
-    /// supervisor's board keys its shared figures by, so a change made here shows at once.
+    /// Bumped after this process changes tickets, assignments or escalations (intake, every verb,
+    /// the sweeper's rungs): what the supervisor's board keys its shared figures by, so a change
+    /// made here shows on the next view.
     public let writes: WriteStamp
 
     public init(client: PostgresClient, logger: Logger, knowledgeIndex: KnowledgeIndexCache = KnowledgeIndexCache(), config: ConfigCache = ConfigCache(),
@@ -86,7 +87,6 @@ public struct Database: Sendable {
             do {
                 let result = try await body(conn)
                 try await conn.query("COMMIT", logger: logger)
-                writes.bump()
                 return result
             } catch {
                 _ = try? await conn.query("ROLLBACK", logger: logger)

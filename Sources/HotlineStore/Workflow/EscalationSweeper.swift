@@ -60,6 +60,12 @@ public struct EscalationSweeper: Sendable {
     }
 
     private func sweepBatch(now: Date, calc: DeadlineCalculator, policies: [String: SLAPolicy]) async throws -> (claimed: Int, records: Int) {
+        let done = try await sweepBatchWrites(now: now, calc: calc, policies: policies)
+        if done.claimed > 0 { db.writes.bump() }
+        return done
+    }
+
+    private func sweepBatchWrites(now: Date, calc: DeadlineCalculator, policies: [String: SLAPolicy]) async throws -> (claimed: Int, records: Int) {
         try await db.transaction { conn in
             var claimed: [(Int64, AssignmentState)] = []
             for try await row in try await conn.query("""

@@ -40,6 +40,7 @@ public struct TicketWorkflow: Sendable {
         defer {
             // What a direct answer or a taken suggestion taught shows in this process's next search.
             if action.verb == .answer || action.verb == .dispatch { db.knowledgeIndex.invalidate() }
+            db.writes.bump()
         }
         return try await db.transaction { conn in
             let loader = WorkflowLoader(db: db, conn: conn, policies: config.policies)
