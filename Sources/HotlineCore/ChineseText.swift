@@ -110,9 +110,15 @@ public enum ChineseText {
         let v = token.unicodeScalars.map(\.value)
         if v.count == 2, isHan(v[0]), isHan(v[1]) { return bigramKey(v[0], v[1]) }
         if v.count == 1, isHan(v[0]) { return unigramKey(v[0]) }
+        return wordHash(v) & wordMask
+    }
+
+    /// FNV-1a of the scalars' UTF-8: a word's key before masking (`termKey`), and what
+    /// `WordSegmenter` keys its dictionary by.
+    static func wordHash<S: Sequence<UInt32>>(_ scalars: S) -> UInt64 {
         var h = fnvBasis
-        for u in token.unicodeScalars { h = u.isASCII ? fnvASCII(h, u.value) : fnv(h, u) }
-        return h & wordMask
+        for v in scalars { h = v < 0x80 ? fnvASCII(h, v) : fnv(h, Unicode.Scalar(v) ?? " ") }
+        return h
     }
 
     /// The index keys of `text`'s tokens (what `tokens(text).bigramsAndWords`, with `unigrams`
@@ -160,7 +166,7 @@ public enum ChineseText {
     static func key(_ run: [UInt32], _ r: Range<Int>) -> UInt64 {
         if r.count == 1 { return unigramKey(run[r.lowerBound]) }
         if r.count == 2 { return bigramKey(run[r.lowerBound], run[r.lowerBound + 1]) }
-        return WordSegmenter.key(run[r]) & wordMask
+        return wordHash(run[r]) & wordMask
     }
 
     static func isStop(_ k: UInt64) -> Bool { stopBigramKeys.contains(k) || stopUnigramKeys.contains(k) || stopWordKeys.contains(k) }
@@ -169,19 +175,12 @@ public enum ChineseText {
     static func segmentedTermKeys(_ text: String, unigrams: Bool, _ segmenter: WordSegmenter) -> [UInt64] {
         var out: [UInt64] = []
         forEachRun(text) { run, isHan in
-            guard isHan else { out.append(key(run)); return }
+            guard isHan else { out.append(wordHash(run) & wordMask); return }
             let (words, _) = segmenter.searchTerms(run)
             if unigrams { for v in run where !stopUnigramKeys.contains(unigramKey(v)) { out.append(unigramKey(v)) } }
             for w in words { let k = key(run, w); if !isStop(k) { out.append(k) } }
         }
         return out
-    }
-
-    /// The key of a Latin/digit word given as scalars.
-    static func key(_ word: [UInt32]) -> UInt64 {
-        var h = fnvBasis
-        for v in word { h = v < 0x80 ? fnvASCII(h, v) : fnv(h, Unicode.Scalar(v) ?? " ") }
-        return h & wordMask
     }
 
     /// The normalised text's runs of Han characters and of letters/digits, in order.

@@ -224,7 +224,7 @@ final class NumberDays: Sendable {
     func forget(_ day: LocalDay) { _ = days.withLock { $0.remove(day) } }
 }
 
-/// A counter of committed writes in this process.
+/// A counter of this process's changes to tickets, assignments and escalations (`Database.writes`).
 public final class WriteStamp: Sendable {
     private let value = Atomic<UInt64>(0)
     public init() {}

@@ -56,7 +56,8 @@ extension Workbench {
         let store = WorkbenchStore(db: s.db), zoneName = zone.timeZone.identifier
         // The live figures (indexed queries, ~30–70 ms of database time on a busy day at national
         // scale) are shared by the boards opened within the same 10 seconds of the service clock
-        // while this process has written nothing (another instance's writes show within 10 s);
+        // while this process has changed no ticket (`Database.writes`; another instance's changes
+        // show within 10 s);
         // the page says when they were made.
         let window = "\(Int64(now.timeIntervalSince1970) / Self.liveFiguresSeconds)/\(s.db.writes.current)"
         async let figures = liveFigures.value(for: window) {

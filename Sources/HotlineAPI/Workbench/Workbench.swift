@@ -13,7 +13,8 @@ struct Workbench {
     let s: Services
     /// The board's monthly rankings (a minute per month and level, per process).
     let rankings: Rankings
-    /// The board's live figures, one set per 10 seconds of the service clock (the key), waited for.
+    /// The board's live figures, one set per 10 seconds of the service clock and write stamp (the
+    /// key, so `ttl` never expires them first), waited for.
     let liveFigures = Refreshed<LiveFigures>(ttl: .seconds(3600), wait: .seconds(60), maxKeys: 8)
     /// Failed sign-ins per client address per minute: the same limit as failed tokens.
     let signInAddresses: FailureThrottle

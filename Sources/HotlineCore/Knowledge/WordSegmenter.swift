@@ -33,11 +33,7 @@ public struct WordSegmenter: Sendable {
         self.maxLength = longest
     }
 
-    static func key(_ scalars: ArraySlice<UInt32>) -> UInt64 {
-        var h = ChineseText.fnvBasis
-        for v in scalars { h = ChineseText.fnv(h, Unicode.Scalar(v) ?? " ") }
-        return h
-    }
+    static func key(_ scalars: ArraySlice<UInt32>) -> UInt64 { ChineseText.wordHash(scalars) }
 
     public func contains(_ scalars: ArraySlice<UInt32>) -> Bool { logFrequency[Self.key(scalars)] != nil }
 

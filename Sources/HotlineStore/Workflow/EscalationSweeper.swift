@@ -33,6 +33,7 @@ public struct EscalationSweeper: Sendable {
         var total = 0
         while true {
             let issued = try await sweepBatch(now: now, calc: calc, policies: config.policies)
+            if issued.claimed > 0 { db.writes.bump() }
             total += issued.records
             if issued.claimed < batchSize { break }
         }
@@ -60,12 +61,6 @@ public struct EscalationSweeper: Sendable {
     }
 
     private func sweepBatch(now: Date, calc: DeadlineCalculator, policies: [String: SLAPolicy]) async throws -> (claimed: Int, records: Int) {
-        let done = try await sweepBatchWrites(now: now, calc: calc, policies: policies)
-        if done.claimed > 0 { db.writes.bump() }
-        return done
-    }
-
-    private func sweepBatchWrites(now: Date, calc: DeadlineCalculator, policies: [String: SLAPolicy]) async throws -> (claimed: Int, records: Int) {
         try await db.transaction { conn in
             var claimed: [(Int64, AssignmentState)] = []
             for try await row in try await conn.query("""
