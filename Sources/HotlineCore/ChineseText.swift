@@ -93,17 +93,17 @@ public enum ChineseText {
     static let fnvBasis: UInt64 = 14_695_981_039_346_656_037
     static func fnv(_ h: UInt64, _ scalar: Unicode.Scalar) -> UInt64 {
         var h = h
-        for byte in String(scalar).utf8 { h = (h ^ UInt64(byte)) &* 1_099_511_628_211 }
+        UTF8.encode(scalar) { byte in h = (h ^ UInt64(byte)) &* 1_099_511_628_211 }
         return h
     }
     static func fnvASCII(_ h: UInt64, _ v: UInt32) -> UInt64 { (h ^ UInt64(v)) &* 1_099_511_628_211 }
     static let wordMask: UInt64 = (1 << 62) - 1
 
-    static let stopBigramKeys: Set<UInt64> = Set(stopBigrams.compactMap { b in
+    static let stopBigramKeys = KeySet(stopBigrams.compactMap { b in
         let v = b.unicodeScalars.map(\.value)
         return v.count == 2 ? bigramKey(v[0], v[1]) : nil
     })
-    static let stopUnigramKeys: Set<UInt64> = Set(stopUnigrams.compactMap { $0.unicodeScalars.first.map { unigramKey($0.value) } })
+    static let stopUnigramKeys = KeySet(stopUnigrams.compactMap { $0.unicodeScalars.first.map { unigramKey($0.value) } })
 
     /// The key of one token as `tokens` cuts it (a bigram, a single character or a word).
     public static func termKey(_ token: String) -> UInt64 {
@@ -124,35 +124,83 @@ public enum ChineseText {
     /// The index keys of `text`'s tokens (what `tokens(text).bigramsAndWords`, with `unigrams`
     /// also `.unigrams`, would give), without making a String per token.
     public static func termKeys(_ text: String, unigrams: Bool) -> [UInt64] {
-        if let segmenter { return segmentedTermKeys(text, unigrams: unigrams, segmenter) }
         var out: [UInt64] = []
-        out.reserveCapacity(text.unicodeScalars.count * (unigrams ? 2 : 1))
-        var previous: UInt32? = nil
-        var word = fnvBasis, inWord = false
-        func flushWord() {
-            if inWord { out.append(word & wordMask) }
-            word = fnvBasis; inWord = false
+        appendTermKeys(text, unigrams: unigrams, into: &out)
+        return out
+    }
+
+    /// `termKeys`, appended to `out` (a full load reuses one buffer for every field).
+    static func appendTermKeys(_ text: String, unigrams: Bool, into out: inout [UInt64]) {
+        if let segmenter { out.append(contentsOf: segmentedTermKeys(text, unigrams: unigrams, segmenter)); return }
+        let start = out.count
+        out.reserveCapacity(start + text.utf8.count)
+        // Folded scalar by scalar while the text stays in what `folded` knows (nearly all text);
+        // otherwise cut again from the normalised string.
+        if !appendKeys(text.unicodeScalars.lazy.map { folded($0.value) }, unigrams: unigrams, into: &out) {
+            out.removeSubrange(start...)
+            _ = appendKeys(normalize(text).unicodeScalars.lazy.map(\.value), unigrams: unigrams, into: &out)
         }
-        for u in normalize(text).unicodeScalars {
-            let v = u.value
+    }
+
+    /// Cuts normalised scalars into keys; false (stopping) at `notFolded`.
+    @inline(__always)
+    static func appendKeys<S: Sequence<UInt32>>(_ scalars: S, unigrams: Bool, into out: inout [UInt64]) -> Bool {
+        var previous: UInt32 = 0, hasPrevious = false
+        var word = fnvBasis, inWord = false
+        for v in scalars {
+            if v == notFolded { return false }
             if isHan(v) {
-                flushWord()
+                if inWord { out.append(word & wordMask); word = fnvBasis; inWord = false }
                 if unigrams, !stopUnigramKeys.contains(unigramKey(v)) { out.append(unigramKey(v)) }
-                if let p = previous {
-                    let k = bigramKey(p, v)
+                if hasPrevious {
+                    let k = bigramKey(previous, v)
                     if !stopBigramKeys.contains(k) { out.append(k) }
                 }
-                previous = v
-            } else if isWordScalar(u) {
-                previous = nil
-                word = u.isASCII ? fnvASCII(word, v) : fnv(word, u); inWord = true
+                previous = v; hasPrevious = true
+            } else if v < 0x80 ? isASCIIWord(v) : isWordScalar(Unicode.Scalar(v) ?? " ") {
+                hasPrevious = false
+                word = v < 0x80 ? fnvASCII(word, v) : fnv(word, Unicode.Scalar(v) ?? " "); inWord = true
             } else {
-                previous = nil
-                flushWord()
+                hasPrevious = false
+                if inWord { out.append(word & wordMask); word = fnvBasis; inWord = false }
             }
         }
-        flushWord()
-        return out
+        if inWord { out.append(word & wordMask) }
+        return true
+    }
+
+    @inline(__always) static func isASCIIWord(_ v: UInt32) -> Bool {
+        (0x30...0x39).contains(v) || (0x61...0x7A).contains(v) || (0x41...0x5A).contains(v)
+    }
+
+    /// `normalize(text)`'s scalars, appended to `out`.
+    static func appendNormalizedScalars(_ text: String, into out: inout [UInt32]) {
+        let start = out.count
+        for u in text.unicodeScalars {
+            let v = folded(u.value)
+            if v == notFolded {
+                out.removeSubrange(start...)
+                out.append(contentsOf: normalize(text).unicodeScalars.lazy.map(\.value))
+                return
+            }
+            out.append(v)
+        }
+    }
+
+    static let notFolded = UInt32.max
+
+    /// What `normalize` (NFKC, then lower case) makes of the scalar `v`, for the scalars whose
+    /// normal form is one scalar that depends on nothing around it: ASCII (upper case folded),
+    /// the main CJK ideograph blocks, CJK and general punctuation that NFKC leaves alone, the
+    /// ideographic space and the full-width forms of ASCII. Anything else is `notFolded`.
+    @inline(__always) static func folded(_ v: UInt32) -> UInt32 {
+        if v < 0x80 { return (0x41...0x5A).contains(v) ? v + 0x20 : v }
+        if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) { return v }
+        if (0xFF01...0xFF5E).contains(v) { let a = v - 0xFEE0; return (0x41...0x5A).contains(a) ? a + 0x20 : a }
+        if v == 0x3000 { return 0x20 }
+        if (0x3001...0x3035).contains(v) || v == 0xB7 || v == 0x2010 || (0x2012...0x2016).contains(v)
+            || (0x2018...0x2023).contains(v) || v == 0x2027 || (0x2030...0x2032).contains(v) { return v }
+        return notFolded
     }
 
     /// Word segmentation instead of bigrams (`WordSegmenter`): nil (bigrams) unless a tool sets it
@@ -160,7 +208,7 @@ public enum ChineseText {
     /// measures the two against each other (BENCHMARKS.md). Not changed while searching.
     nonisolated(unsafe) public static var segmenter: WordSegmenter? = nil
 
-    static let stopWordKeys: Set<UInt64> = Set(stopBigrams.filter { $0.count > 2 }.map { termKey($0) })
+    static let stopWordKeys = KeySet(stopBigrams.filter { $0.count > 2 }.map { termKey($0) })
 
     /// The key of `run[r]` as `termKey` gives it for the same text.
     static func key(_ run: [UInt32], _ r: Range<Int>) -> UInt64 {

@@ -114,6 +114,30 @@ import Testing
         #expect(Set(["路灯", "路", "ab", "a"].map(ChineseText.termKey)).count == 4)
     }
 
+    /// The fast fold (scalar by scalar, no String made) is NFKC and lower case exactly, and text
+    /// it does not know is cut from the normalised string: random text over a pool of characters
+    /// NFKC changes, composes or leaves alone gives the keys and scalars of cutting `normalize`'s
+    /// string, and every scalar the fold knows folds as `normalize` does.
+    @Test func foldingScalarByScalarIsNormalizing() {
+        let pool: [String] = ["路", "灯", "不", "亮", "的", "我", "A", "z", "Q", "7", " ", "-", ",", "，", "。", "？", "！", "（", "）", "：",
+                              "Ａ", "ｚ", "１", "　", "、", "々", "〇", "〆", "…", "‥", "“", "”", "—", "·", "‰", "″", "ﬁ", "①", "²",
+                              "\u{F9F1}", "\u{2F08}", "e", "\u{0301}", "é", "Ω", "ß", "İ", "𠀀", "ｶ", "\u{3036}", "㈠", "\t"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pool.randomElement(using: &rng)! }.joined()
+            var slow: [UInt64] = []
+            #expect(ChineseText.appendKeys(ChineseText.normalize(text).unicodeScalars.map(\.value), unigrams: true, into: &slow))
+            #expect(ChineseText.termKeys(text, unigrams: true) == slow, "\(text)")
+            var scalars: [UInt32] = [9]
+            ChineseText.appendNormalizedScalars(text, into: &scalars)
+            #expect(scalars == [9] + ChineseText.normalize(text).unicodeScalars.map(\.value), "\(text)")
+        }
+        for v in UInt32(0)...0x10FFFF {
+            guard let u = Unicode.Scalar(v), ChineseText.folded(v) != ChineseText.notFolded else { continue }
+            #expect(ChineseText.normalize(String(u)).unicodeScalars.map(\.value) == [ChineseText.folded(v)], "U+\(String(v, radix: 16))")
+        }
+    }
+
     /// A full load builds the index at once; it must be the index upserting the same documents in
     /// the same order gives: the same terms, postings and hits with the same scores.
     @Test func buildingAtOnceIsUpsertingInOrder() {

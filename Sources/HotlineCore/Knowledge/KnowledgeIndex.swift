@@ -145,38 +145,62 @@ public struct KnowledgeIndex: Sendable {
         }
     }
 
-    /// `init(documents:)` on several cores, with the result of adding `docs` one by one: first
-    /// every entry's field lengths (in parallel), whose running sums give each entry the averages
-    /// a sequential build would have used; then each share of the entries is posted into its own
-    /// term table; the shares' terms are then numbered in order of first appearance — share 0's
-    /// table is the index's, each later share's new terms follow — exactly as one pass would.
+    /// `init(documents:)` on several cores, with the result of adding `docs` one by one. Each
+    /// share of the entries is cut once, on its own core, into its own term table, keeping every
+    /// token as that table's id and every field's length; the lengths' running sums give each
+    /// entry the averages a sequential build would have used, and the shares weigh their entries'
+    /// tokens (by id, in a cache-resident table) on their cores again. The shares' terms are then
+    /// numbered in order of first appearance — share 0's table is the index's, each later share's
+    /// new terms follow — exactly as one pass would.
     private mutating func buildShared(_ docs: [Document], shares: Int) {
         let n = docs.count, fieldCount = Self.fieldCount
         var lengths = [Int32](repeating: 0, count: n * fieldCount)
         let bounds = (0...shares).map { $0 * n / shares }
+        var built = [Share](repeating: Share(), count: shares)
         lengths.withUnsafeMutableBufferPointer { buffer in
             let lengths = Disjoint(buffer)
-            DispatchQueue.concurrentPerform(iterations: shares) { c in
-                for i in bounds[c]..<bounds[c + 1] {
-                    for (f, keys) in Self.fields(docs[i]).enumerated() { lengths[i * fieldCount + f] = Int32(keys.count) }
+            built.withUnsafeMutableBufferPointer { buffer in
+                let built = Disjoint(buffer)
+                DispatchQueue.concurrentPerform(iterations: shares) { c in
+                    var share = Share()
+                    var keys: [UInt64] = []
+                    for i in bounds[c]..<bounds[c + 1] {
+                        share.slots.append(Self.slot(docs[i]))
+                        for f in 0..<fieldCount {
+                            keys.removeAll(keepingCapacity: true)
+                            Self.appendKeys(docs[i], field: f, into: &keys)
+                            lengths[i * fieldCount + f] = Int32(keys.count)
+                            for k in keys { share.tokens.append(share.terms.idInserting(k).id) }
+                        }
+                    }
+                    built[c] = share
                 }
             }
         }
         // Running sums of the lengths after each entry (exact: sums of integers in doubles).
         var sums = [Double](repeating: 0, count: (n + 1) * fieldCount)
         for i in 0..<n { for f in 0..<fieldCount { sums[(i + 1) * fieldCount + f] = sums[i * fieldCount + f] + Double(lengths[i * fieldCount + f]) } }
-        let parameters = self.parameters, running = sums
-        var built = [Share](repeating: Share(), count: shares)
+        let parameters = self.parameters, running = sums, counted = lengths
         built.withUnsafeMutableBufferPointer { buffer in
             let built = Disjoint(buffer)
             DispatchQueue.concurrentPerform(iterations: shares) { c in
-                var share = Share()
-                for i in bounds[c]..<bounds[c + 1] {
-                    let averages = (0..<fieldCount).map { max(running[(i + 1) * fieldCount + $0] / Double(i + 1), 1) }
-                    share.slots.append(Self.slot(docs[i]))
-                    Self.post(Self.fields(docs[i]), averages: averages, slot: UInt32(i), parameters: parameters, terms: &share.terms,
-                              scratch: &share.scratch, pendingTerms: &share.pendingTerms, pendingPostings: &share.pendingPostings)
+                var share = built[c]
+                built[c] = Share()
+                var at = 0
+                share.tokens.withUnsafeBufferPointer { tokens in
+                    for i in bounds[c]..<bounds[c + 1] {
+                        let averages = (0..<fieldCount).map { max(running[(i + 1) * fieldCount + $0] / Double(i + 1), 1) }
+                        let fields = (0..<fieldCount).map { f -> UnsafeBufferPointer<Int32> in
+                            let count = Int(counted[i * fieldCount + f])
+                            defer { at += count }
+                            return UnsafeBufferPointer(rebasing: tokens[at..<(at + count)])
+                        }
+                        Self.post(fields, averages: averages, slot: UInt32(i), parameters: parameters, scratch: &share.scratch) { id, posting in
+                            share.pendingTerms.append(Int32(truncatingIfNeeded: id)); share.pendingPostings.append(posting)
+                        }
+                    }
                 }
+                share.tokens = []
                 built[c] = share
             }
         }
@@ -208,8 +232,9 @@ public struct KnowledgeIndex: Sendable {
         let slot = UInt32(slots.count)
         slots.append(Self.slot(doc))
         slotOf[doc.id] = Int32(slot)
-        Self.post(fields, averages: averages, slot: slot, parameters: parameters,
-                  terms: &termIds, scratch: &scratch, pendingTerms: &pendingTerms, pendingPostings: &pendingPostings)
+        Self.post(fields, averages: averages, slot: slot, parameters: parameters, scratch: &scratch) { key, posting in
+            pendingTerms.append(termIds.idInserting(key).id); pendingPostings.append(posting)
+        }
     }
 
     static let fieldCount = 5
@@ -219,38 +244,51 @@ public struct KnowledgeIndex: Sendable {
     /// The entry's fields as term keys: title and keywords (with single characters), question,
     /// facets, answer, learned phrasings.
     static func fields(_ doc: Document) -> [[UInt64]] {
-        [
-            ChineseText.termKeys(doc.title, unigrams: true),
-            ChineseText.termKeys(doc.question, unigrams: false),
-            ChineseText.termKeys(doc.facets, unigrams: false),
-            ChineseText.termKeys(doc.answer, unigrams: false),
-            ChineseText.termKeys(doc.learned, unigrams: false),
-        ]
+        (0..<fieldCount).map { f in
+            var keys: [UInt64] = []
+            appendKeys(doc, field: f, into: &keys)
+            return keys
+        }
+    }
+
+    static func appendKeys(_ doc: Document, field: Int, into keys: inout [UInt64]) {
+        switch field {
+        case 0: ChineseText.appendTermKeys(doc.title, unigrams: true, into: &keys)
+        case 1: ChineseText.appendTermKeys(doc.question, unigrams: false, into: &keys)
+        case 2: ChineseText.appendTermKeys(doc.facets, unigrams: false, into: &keys)
+        case 3: ChineseText.appendTermKeys(doc.answer, unigrams: false, into: &keys)
+        default: ChineseText.appendTermKeys(doc.learned, unigrams: false, into: &keys)
+        }
     }
 
     static func slot(_ doc: Document) -> Slot {
-        Slot(id: doc.id, alive: true, from: day(doc.validFrom) ?? Int32.min, to: day(doc.validTo) ?? Int32.max,
-             phrase: ChineseText.normalize(doc.title + " " + doc.question).unicodeScalars.map(\.value))
+        var phrase: [UInt32] = []
+        ChineseText.appendNormalizedScalars(doc.title, into: &phrase)
+        phrase.append(0x20)
+        ChineseText.appendNormalizedScalars(doc.question, into: &phrase)
+        return Slot(id: doc.id, alive: true, from: day(doc.validFrom) ?? Int32.min, to: day(doc.validTo) ?? Int32.max, phrase: phrase)
     }
 
     /// The entry's postings: each term's BM25F weight over the fields (the field's length against
-    /// its running average `averages`), saturated and quantised to 8 bits.
-    static func post(_ fields: [[UInt64]], averages: [Double], slot: UInt32, parameters: Parameters, terms: inout TermTable,
-                     scratch: inout TermWeights, pendingTerms: inout [Int32], pendingPostings: inout [UInt32]) {
+    /// its running average `averages`), saturated and quantised to 8 bits, given to `emit` with
+    /// the term (a key, or a share's term id) in first-seen order.
+    @inline(__always)
+    static func post<Field: Collection>(_ fields: [Field], averages: [Double], slot: UInt32, parameters: Parameters,
+                                        scratch: inout TermWeights, emit: (UInt64, UInt32) -> Void)
+    where Field.Element: FixedWidthInteger {
         scratch.reset(tokens: fields.reduce(0) { $0 + $1.count })
         for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
             let b = f == 4 ? parameters.learnedB : parameters.b
             let norm = 1 - b + b * Double(tokens.count) / averages[f]
             let w = parameters.weights[f] / norm
-            for key in tokens { scratch.add(key, w) }
+            for key in tokens { scratch.add(UInt64(truncatingIfNeeded: key), w) }
         }
         let k1 = parameters.k1
         for at in scratch.order {
             let tf = scratch.weight(at: at)
             let saturated = tf / (k1 + tf)
             let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
-            pendingTerms.append(terms.idInserting(scratch.key(at: at)).id)
-            pendingPostings.append(slot << 8 | q)
+            emit(scratch.key(at: at), slot << 8 | q)
         }
     }
 
@@ -258,6 +296,8 @@ public struct KnowledgeIndex: Sendable {
     /// postings with the entries' final slots, and their slots.
     struct Share {
         var terms = TermTable()
+        /// Every token of the share's entries, field after field, as a term id of `terms`.
+        var tokens: [Int32] = []
         var scratch = TermWeights()
         var pendingTerms: [Int32] = []
         var pendingPostings: [UInt32] = []

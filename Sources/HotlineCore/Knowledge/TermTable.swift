@@ -103,3 +103,38 @@ struct TermWeights: Sendable {
     func key(at slot: Int32) -> UInt64 { keys[Int(slot)] }
     func weight(at slot: Int32) -> Double { weights[Int(slot)] }
 }
+
+/// A small fixed set of term keys (the stop words) asked about for every token cut: the same
+/// open addressing as `TermTable`, filled once, at most a quarter full, so a lookup is a multiply
+/// and one or two compares rather than `Set`'s SipHash.
+struct KeySet: Sendable {
+    private let slots: [UInt64]   // `empty` where free
+    private let mask: Int
+    private static let empty = UInt64.max   // no key: tags and masked word hashes never set every bit
+
+    init<S: Sequence<UInt64>>(_ keys: S) {
+        let keys = Array(Set(keys))
+        var size = 16
+        while size < keys.count * 4 { size <<= 1 }
+        var slots = [UInt64](repeating: Self.empty, count: size)
+        for k in keys {
+            var i = TermTable.home(k, size - 1)
+            while slots[i] != Self.empty { i = (i + 1) & (size - 1) }
+            slots[i] = k
+        }
+        self.slots = slots
+        mask = size - 1
+    }
+
+    @inline(__always) func contains(_ key: UInt64) -> Bool {
+        slots.withUnsafeBufferPointer { s in
+            var i = TermTable.home(key, mask)
+            while true {
+                let v = s[i]
+                if v == key { return true }
+                if v == Self.empty { return false }
+                i = (i + 1) & mask
+            }
+        }
+    }
+}
