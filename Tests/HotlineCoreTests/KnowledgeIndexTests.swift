@@ -166,12 +166,18 @@ import Testing
         var upserted = KnowledgeIndex()
         for d in unique { upserted.upsert(d) }
         let built = KnowledgeIndex(documents: docs)
+        // Fed in chunks smaller than the load, as `serve` feeds its rows: the chunks' terms merged.
+        let loader = KnowledgeIndex.Loader(parameters: KnowledgeIndex.Parameters(), chunkSize: 1000)
+        for d in unique { loader.add(d) }
+        let chunked = loader.finish()
+        #expect(chunked.count == ids && chunked.termCount == upserted.termCount && chunked.postingCount == upserted.postingCount)
         #expect(built.count == ids && upserted.count == ids)
         #expect(built.termCount == upserted.termCount && built.postingCount == upserted.postingCount)
         for q in ["路灯不亮", "夜间施工噪音", "公积金提取补办", "物业漏水停车", "犬只扰民投诉"] {
             let a = built.search(terms: ChineseText.queryTerms(q), phrases: [q], today: "2026-12-01", limit: 20)
             let b = upserted.search(terms: ChineseText.queryTerms(q), phrases: [q], today: "2026-12-01", limit: 20)
             #expect(!a.isEmpty && a == b, "\(q)")
+            #expect(chunked.search(terms: ChineseText.queryTerms(q), phrases: [q], today: "2026-12-01", limit: 20) == b, "\(q)")
         }
         // And it takes upserts afterwards like any index.
         var later = built

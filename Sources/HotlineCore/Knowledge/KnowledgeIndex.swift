@@ -106,119 +106,61 @@ public struct KnowledgeIndex: Sendable {
     }
 
     /// The index of `documents` at once (a full load): the same slots, weights and postings as
-    /// upserting them in this order (a repeated id: its last document), but each posting is
-    /// gathered into one flat list and the lists are cut per term at the end, instead of
-    /// appending to one of hundreds of thousands of lists per term of every entry (a cache miss
-    /// each: 12 s instead of ~2 s at 100,000 entries with learned phrasings).
+    /// upserting them in this order (a repeated id: its last document), built by a `Loader`.
     public init(documents: [Document], parameters: Parameters = Parameters()) {
-        self.init(parameters: parameters)
         var last: [Int64: Int] = [:]
         last.reserveCapacity(documents.count)
         for (i, d) in documents.enumerated() { last[d.id] = i }
-        precondition(last.count < Self.maxSlots, "knowledge index holds at most \(Self.maxSlots) entries")
-        let kept = documents.enumerated().filter { last[$0.element.id] == $0.offset }.map(\.element)
-        let shares = kept.count >= Self.sharedFrom ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
-        if shares == 1 {
-            for d in kept { add(d) }
-        } else {
-            buildShared(kept, shares: shares)
-        }
-        // Counting sort of the postings by term; within a term they stay in slot order.
-        let terms = termIds.count, n = pendingTerms.count
+        let loader = Loader(parameters: parameters)
+        for (i, d) in documents.enumerated() where last[d.id] == i { loader.add(d) }
+        self = loader.finish()
+    }
+
+    /// The index of a few documents (distinct ids), added one by one.
+    static func sequential(_ documents: [Document], parameters: Parameters) -> KnowledgeIndex {
+        var index = KnowledgeIndex(parameters: parameters)
+        for d in documents { index.add(d) }
+        index.postings = Self.cut(terms: index.termIds.count, index.pendingTerms, index.pendingPostings)
+        index.pendingTerms = []; index.pendingPostings = []
+        return index
+    }
+
+    /// The index of entries already cut and weighed elsewhere (`Loader`): their slots in order,
+    /// the terms, every posting with its term id in slot order, the fields' summed lengths.
+    init(parameters: Parameters, slots: [Slot], terms: TermTable, postingTerms: [Int32], postings: [UInt32], lengthSums: [Double]) {
+        self.init(parameters: parameters)
+        self.slots = slots
+        slotOf.reserveCapacity(slots.count)
+        for (i, s) in slots.enumerated() { slotOf[s.id] = Int32(i) }
+        termIds = terms
+        self.postings = Self.cut(terms: terms.count, postingTerms, postings)
+        self.lengthSums = lengthSums
+        added = slots.count
+    }
+
+    /// Postings gathered flat, cut into one list per term: a counting sort by term, in which
+    /// each term's postings keep their order (slot order). One list append per posting instead
+    /// would miss the cache on every posting (12 s instead of ~2 s at 100,000 entries with
+    /// learned phrasings).
+    static func cut(terms: Int, _ postingTerms: [Int32], _ postings: [UInt32]) -> [[UInt32]] {
+        let n = postingTerms.count
         var start = [Int](repeating: 0, count: terms + 1)
-        pendingTerms.withUnsafeBufferPointer { ts in for t in ts { start[Int(t) + 1] += 1 } }
+        postingTerms.withUnsafeBufferPointer { ts in for t in ts { start[Int(t) + 1] += 1 } }
         for t in 0..<terms { start[t + 1] += start[t] }
         var flat = [UInt32](repeating: 0, count: n)
         var cursor = start
         flat.withUnsafeMutableBufferPointer { flat in
             cursor.withUnsafeMutableBufferPointer { cursor in
-                pendingTerms.withUnsafeBufferPointer { ts in
-                    pendingPostings.withUnsafeBufferPointer { ps in
+                postingTerms.withUnsafeBufferPointer { ts in
+                    postings.withUnsafeBufferPointer { ps in
                         for k in 0..<n { let t = Int(ts[k]); flat[cursor[t]] = ps[k]; cursor[t] += 1 }
                     }
                 }
             }
         }
-        pendingTerms = []; pendingPostings = []
-        postings = flat.withUnsafeBufferPointer { flat in
+        return flat.withUnsafeBufferPointer { flat in
             (0..<terms).map { t in Array(flat[start[t]..<start[t + 1]]) }
         }
-    }
-
-    /// `init(documents:)` on several cores, with the result of adding `docs` one by one. Each
-    /// share of the entries is cut once, on its own core, into its own term table, keeping every
-    /// token as that table's id and every field's length; the lengths' running sums give each
-    /// entry the averages a sequential build would have used, and the shares weigh their entries'
-    /// tokens (by id, in a cache-resident table) on their cores again. The shares' terms are then
-    /// numbered in order of first appearance — share 0's table is the index's, each later share's
-    /// new terms follow — exactly as one pass would.
-    private mutating func buildShared(_ docs: [Document], shares: Int) {
-        let n = docs.count, fieldCount = Self.fieldCount
-        var lengths = [Int32](repeating: 0, count: n * fieldCount)
-        let bounds = (0...shares).map { $0 * n / shares }
-        var built = [Share](repeating: Share(), count: shares)
-        lengths.withUnsafeMutableBufferPointer { buffer in
-            let lengths = Disjoint(buffer)
-            built.withUnsafeMutableBufferPointer { buffer in
-                let built = Disjoint(buffer)
-                DispatchQueue.concurrentPerform(iterations: shares) { c in
-                    var share = Share()
-                    var keys: [UInt64] = []
-                    for i in bounds[c]..<bounds[c + 1] {
-                        share.slots.append(Self.slot(docs[i]))
-                        for f in 0..<fieldCount {
-                            keys.removeAll(keepingCapacity: true)
-                            Self.appendKeys(docs[i], field: f, into: &keys)
-                            lengths[i * fieldCount + f] = Int32(keys.count)
-                            for k in keys { share.tokens.append(share.terms.idInserting(k).id) }
-                        }
-                    }
-                    built[c] = share
-                }
-            }
-        }
-        // Running sums of the lengths after each entry (exact: sums of integers in doubles).
-        var sums = [Double](repeating: 0, count: (n + 1) * fieldCount)
-        for i in 0..<n { for f in 0..<fieldCount { sums[(i + 1) * fieldCount + f] = sums[i * fieldCount + f] + Double(lengths[i * fieldCount + f]) } }
-        let parameters = self.parameters, running = sums, counted = lengths
-        built.withUnsafeMutableBufferPointer { buffer in
-            let built = Disjoint(buffer)
-            DispatchQueue.concurrentPerform(iterations: shares) { c in
-                var share = built[c]
-                built[c] = Share()
-                var at = 0
-                share.tokens.withUnsafeBufferPointer { tokens in
-                    for i in bounds[c]..<bounds[c + 1] {
-                        let averages = (0..<fieldCount).map { max(running[(i + 1) * fieldCount + $0] / Double(i + 1), 1) }
-                        let fields = (0..<fieldCount).map { f -> UnsafeBufferPointer<Int32> in
-                            let count = Int(counted[i * fieldCount + f])
-                            defer { at += count }
-                            return UnsafeBufferPointer(rebasing: tokens[at..<(at + count)])
-                        }
-                        Self.post(fields, averages: averages, slot: UInt32(i), parameters: parameters, scratch: &share.scratch) { id, posting in
-                            share.pendingTerms.append(Int32(truncatingIfNeeded: id)); share.pendingPostings.append(posting)
-                        }
-                    }
-                }
-                share.tokens = []
-                built[c] = share
-            }
-        }
-        termIds = built[0].terms
-        pendingTerms = built[0].pendingTerms
-        pendingPostings = built[0].pendingPostings
-        slots = built[0].slots
-        built[0] = Share()
-        for c in 1..<shares {
-            let global = built[c].terms.keysInOrder.map { termIds.idInserting($0).id }
-            pendingTerms.append(contentsOf: built[c].pendingTerms.lazy.map { global[Int($0)] })
-            pendingPostings.append(contentsOf: built[c].pendingPostings)
-            slots.append(contentsOf: built[c].slots)
-            built[c] = Share()
-        }
-        for (i, s) in slots.enumerated() { slotOf[s.id] = Int32(i) }
-        for f in 0..<fieldCount { lengthSums[f] = sums[n * fieldCount + f] }
-        added = n
     }
 
     /// A new slot for the entry; its postings go to `pendingTerms`/`pendingPostings`.
@@ -238,7 +180,7 @@ public struct KnowledgeIndex: Sendable {
     }
 
     static let fieldCount = 5
-    /// A full load of this many entries or more is built on every core (`buildShared`).
+    /// A full load of this many entries or more is built on every core (`Loader`).
     static let sharedFrom = 4096
 
     /// The entry's fields as term keys: title and keywords (with single characters), question,
@@ -271,37 +213,28 @@ public struct KnowledgeIndex: Sendable {
 
     /// The entry's postings: each term's BM25F weight over the fields (the field's length against
     /// its running average `averages`), saturated and quantised to 8 bits, given to `emit` with
-    /// the term (a key, or a share's term id) in first-seen order.
-    @inline(__always)
-    static func post<Field: Collection>(_ fields: [Field], averages: [Double], slot: UInt32, parameters: Parameters,
-                                        scratch: inout TermWeights, emit: (UInt64, UInt32) -> Void)
-    where Field.Element: FixedWidthInteger {
+    /// the term's key in first-seen order. (A full load on every core does the same by term id.)
+    static func post(_ fields: [[UInt64]], averages: [Double], slot: UInt32, parameters: Parameters,
+                     scratch: inout TermWeights, emit: (UInt64, UInt32) -> Void) {
         scratch.reset(tokens: fields.reduce(0) { $0 + $1.count })
         for (f, tokens) in fields.enumerated() where !tokens.isEmpty {
-            let b = f == 4 ? parameters.learnedB : parameters.b
-            let norm = 1 - b + b * Double(tokens.count) / averages[f]
-            let w = parameters.weights[f] / norm
-            for key in tokens { scratch.add(UInt64(truncatingIfNeeded: key), w) }
+            let w = fieldWeight(f, tokens: tokens.count, average: averages[f], parameters)
+            for key in tokens { scratch.add(key, w) }
         }
-        let k1 = parameters.k1
-        for at in scratch.order {
-            let tf = scratch.weight(at: at)
-            let saturated = tf / (k1 + tf)
-            let q = UInt32(max(1, min(255, (saturated * 255).rounded())))
-            emit(scratch.key(at: at), slot << 8 | q)
-        }
+        for at in scratch.order { emit(scratch.key(at: at), slot << 8 | quantized(scratch.weight(at: at), parameters)) }
     }
 
-    /// One share of a full load, built on its own core: its own term table (ids local to it),
-    /// postings with the entries' final slots, and their slots.
-    struct Share {
-        var terms = TermTable()
-        /// Every token of the share's entries, field after field, as a term id of `terms`.
-        var tokens: [Int32] = []
-        var scratch = TermWeights()
-        var pendingTerms: [Int32] = []
-        var pendingPostings: [UInt32] = []
-        var slots: [Slot] = []
+    /// What one token of field `f` adds to its term's weight: the field's weight over its length
+    /// normalisation (`tokens` against the running `average`).
+    @inline(__always) static func fieldWeight(_ f: Int, tokens: Int, average: Double, _ parameters: Parameters) -> Double {
+        let b = f == 4 ? parameters.learnedB : parameters.b
+        return parameters.weights[f] / (1 - b + b * Double(tokens) / average)
+    }
+
+    /// A term's summed weight saturated (BM25's k1) and quantised to 8 bits, never 0.
+    @inline(__always) static func quantized(_ tf: Double, _ parameters: Parameters) -> UInt32 {
+        let saturated = tf / (parameters.k1 + tf)
+        return UInt32(max(1, min(255, (saturated * 255).rounded())))
     }
 
     /// Takes the entry out of search (retired, or no longer current). Postings are dropped at
@@ -447,16 +380,5 @@ public struct SynonymTable: Sendable, Equatable {
 
     public static func == (a: SynonymTable, b: SynonymTable) -> Bool {
         a.pairs.count == b.pairs.count && zip(a.pairs, b.pairs).allSatisfy { $0.term == $1.term && $0.canonical == $1.canonical }
-    }
-}
-
-/// A buffer that concurrent iterations write at disjoint indices only (each its own share), which
-/// the compiler cannot see; nothing reads it until they have all finished.
-private struct Disjoint<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
-    subscript(i: Int) -> Element {
-        get { buffer[i] }
-        nonmutating set { buffer[i] = newValue }
     }
 }

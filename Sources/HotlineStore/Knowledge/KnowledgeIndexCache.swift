@@ -57,7 +57,10 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
     private func refresh(_ db: Database, since: String?) async throws -> String {
         let started = ContinuousClock.now
         var xmin = since ?? "0"
+        // A full load is cut on other cores while the rows are still being read.
+        let loader = since == nil ? KnowledgeIndex.Loader(parameters: parameters) : nil
         var docs: [KnowledgeIndex.Document] = []
+        var loaded = 0
         var shown: [Int64: Summary] = [:]
         var gone: [Int64] = []
         let rows = try await db.client.query("""
@@ -81,10 +84,11 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
             if live == true {
                 shown[id] = Summary(code: code ?? "", version: Int(version ?? 0), title: title ?? "", question: question ?? "",
                                     answer: answer ?? "", responsibleUnitId: unitId.map(String.init))
-                docs.append(KnowledgeIndex.Document(
+                let doc = KnowledgeIndex.Document(
                     id: id, title: (title ?? "") + " " + (keywords ?? []).joined(separator: " "), question: question ?? "",
                     facets: (category ?? "") + " " + (unit ?? ""), answer: answer ?? "", validFrom: from, validTo: to,
-                    learned: learned ?? ""))
+                    learned: learned ?? "")
+                if let loader { loader.add(doc); loaded += 1 } else { docs.append(doc) }
             } else {
                 gone.append(id)
             }
@@ -93,11 +97,12 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
         for try await pair in try await db.client.query("SELECT term, canonical FROM kb_synonyms ORDER BY id", logger: db.logger)
             .decode((String, String).self) { pairs.append(pair) }
         let table = SynonymTable(pairs)
-        if since == nil {
-            let fresh = KnowledgeIndex(documents: docs, parameters: parameters)
+        if let loader {
+            let read = ContinuousClock.now
+            let fresh = loader.finish()
             lock.writing { index = fresh; synonyms = table; summaries = shown }
             db.logger.info("knowledge-base index loaded", metadata: [
-                "entries": "\(docs.count)", "elapsed": "\(ContinuousClock.now - started)"])
+                "entries": "\(loaded)", "elapsed": "\(ContinuousClock.now - started)", "read": "\(read - started)"])
         } else {
             lock.writing {
                 for id in gone { index.remove(id: id); summaries[id] = nil }
