@@ -65,19 +65,21 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
         var gone: [Int64] = []
         let rows = try await db.client.query("""
             WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin)
-            SELECT s.xmin, c.id, c.live, c.title, c.keywords, c.question, c.category, c.responsible_unit_name, c.answer,
+            SELECT s.xmin, c.id, c.live, c.title, c.keywords, c.question, c.facets, c.answer,
                 c.valid_from, c.valid_to, c.code, c.version, c.responsible_unit_id, c.learned
             FROM s LEFT JOIN (
-                SELECT e.id, e.retired_at IS NULL AND v.searchable AS live, v.title, v.keywords, v.question, v.category,
-                    v.responsible_unit_name, v.answer, v.valid_from::text, v.valid_to::text, e.code, v.version, v.responsible_unit_id,
+                SELECT e.id, e.retired_at IS NULL AND v.searchable AS live, v.title, array_to_string(v.keywords, ' ') AS keywords,
+                    v.question, concat_ws(' ', v.category, v.responsible_unit_name) AS facets,
+                    v.answer, v.valid_from::text, v.valid_to::text, e.code, v.version, v.responsible_unit_id,
                     (SELECT string_agg(p.text, ' ' ORDER BY p.id) FROM kb_phrasings p
                      WHERE p.entry_id = e.id AND p.removed_at IS NULL) AS learned
                 FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.current_version
                 WHERE e.changed_xid >= \(since ?? "0")::xid8) c ON true
             """, logger: db.logger)
         for try await row in rows {
-            let (x, id, live, title, keywords, question, category, unit, answer, from, to, code, version, unitId, learned) =
-                try row.decode((String, Int64?, Bool?, String?, [String]?, String?, String?, String?, String?, String?, String?,
+            // Keywords joined and category with unit in SQL: two text columns fewer to decode per entry.
+            let (x, id, live, title, keywords, question, facets, answer, from, to, code, version, unitId, learned) =
+                try row.decode((String, Int64?, Bool?, String?, String?, String?, String?, String?, String?, String?,
                                 String?, Int32?, Int64?, String?).self)
             xmin = x
             guard let id else { continue }
@@ -85,8 +87,8 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
                 shown[id] = Summary(code: code ?? "", version: Int(version ?? 0), title: title ?? "", question: question ?? "",
                                     answer: answer ?? "", responsibleUnitId: unitId.map(String.init))
                 let doc = KnowledgeIndex.Document(
-                    id: id, title: (title ?? "") + " " + (keywords ?? []).joined(separator: " "), question: question ?? "",
-                    facets: (category ?? "") + " " + (unit ?? ""), answer: answer ?? "", validFrom: from, validTo: to,
+                    id: id, title: (title ?? "") + " " + (keywords ?? ""), question: question ?? "",
+                    facets: facets ?? "", answer: answer ?? "", validFrom: from, validTo: to,
                     learned: learned ?? "")
                 if let loader { loader.add(doc); loaded += 1 } else { docs.append(doc) }
             } else {
