@@ -2,6 +2,7 @@ import Foundation
 import HotlineCore
 import HotlineStore
 import Hummingbird
+import NIOCore
 
 /// Per-request state: who is calling (set by the auth step of each endpoint).
 public struct AppContext: RequestContext {
@@ -9,11 +10,14 @@ public struct AppContext: RequestContext {
     public var principal: Principal?
     /// The peer's IP address (for throttling failed logins); nil when unknown.
     public var remoteAddress: String?
+    /// The connection's event loop (`EventLoopMiddleware` runs the request on it).
+    var eventLoop: (any EventLoop)?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.eventLoop = source.channel.eventLoop
     }
 
     /// The request id that appears in logs and problem answers.

@@ -47,6 +47,9 @@ public struct Services: Sendable {
     public var health: DatabaseHealth? = nil
     /// How long a request may wait on the database before it answers 503.
     public var requestDeadline: Duration = .milliseconds(4500)
+    /// Whether a request runs on its connection's event loop (`EventLoopMiddleware`). Off only
+    /// for in-process router tests, whose testing channel's loop runs queued work only when driven.
+    public var requestsOnConnectionLoop = true
     /// Token revocations from every instance (LISTEN/NOTIFY).
     public let revocations: RevocationListener
     public let attachments: AttachmentStore
@@ -102,6 +105,7 @@ public func allEndpoints(_ s: Services) -> [Endpoint] {
 public func buildRouter(_ s: Services) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     // Outermost first: log and measure the final response, after errors became problem+json.
+    if s.requestsOnConnectionLoop { router.add(middleware: EventLoopMiddleware()) }
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())

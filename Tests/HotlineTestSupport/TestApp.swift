@@ -27,6 +27,8 @@ public struct TestApp: Sendable {
             // Beside 140 other tests on 2 cores a request can take seconds; the deadline itself is
             // tested through `withProxy`, which keeps the service's default.
             configured.requestDeadline = .seconds(60)
+            // Through the router there is no connection: its testing loop runs work only when driven.
+            configured.requestsOnConnectionLoop = live
             let services = configured
             let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: logger)
             return try await app.test(live ? .live : .router) { client in
@@ -57,6 +59,7 @@ public struct TestApp: Sendable {
             // running 140 other tests beside them. With only the replica proxied, the leader's requests
             // are not under test and get the generous deadline of `with` (the replica's 3 s check is).
             configured.requestDeadline = readerOnly ? .seconds(60) : .seconds(3)
+            configured.requestsOnConnectionLoop = false
             let services = configured
             let app = buildApplication(services, host: "127.0.0.1", port: 0, logger: TestDatabase.logger, services: readerOnly ? [] : [health])
             do {

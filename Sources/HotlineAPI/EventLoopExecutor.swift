@@ -1,0 +1,24 @@
+import Hummingbird
+import NIOCore
+
+/// A request's work on the event loop of its own connection rather than on the global
+/// concurrency pool: the request arrives on that loop and its answer is written there, so running
+/// the handler there too saves a thread hop (and a wake-up) each way per request.
+final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+    let eventLoop: any EventLoop
+    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+/// Outermost: everything the request does runs with its connection's event loop as its task
+/// executor preference (`EventLoopTaskExecutor`).
+struct EventLoopMiddleware: RouterMiddleware {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        guard let loop = context.eventLoop else { return try await next(request, context) }
+        return try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await next(request, context) }
+    }
+}
