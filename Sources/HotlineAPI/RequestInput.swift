@@ -3,6 +3,7 @@ import HotlineCore
 import HotlineStore
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// Reading untrusted input: JSON bodies (bounded, UTF-8, objects only, type errors named by
 /// field), CSV bodies, path ids and query parameters (unknown parameters refused).
@@ -23,7 +24,8 @@ extension Request {
                            errors: [FieldError("Content-Type", "must be application/json, not '\(mediaType ?? "none")'")])
         }
         let data = Data(buffer.readableBytesView)
-        if let key = JSONDuplicateKeys.first(in: data) {
+        let keys = JSONKeys.scan(data)
+        if let key = keys.duplicate {
             throw APIError.badRequest(key, "appears more than once in the same object")
         }
         guard String(validating: data, as: UTF8.self) != nil else {
@@ -37,20 +39,31 @@ extension Request {
         } catch let error as DecodingError {
             throw APIError.badRequest([Self.fieldError(error)])
         }
-        try Self.refuseUnknownFields(data, of: value)
+        try Self.refuseUnknownFields(keys.topLevel, of: value)
         return value
     }
 
     /// Strict decoding: a top-level field the body type does not have is refused by name (a
     /// misspelt `confidental` must not silently mean "not confidential").
-    static func refuseUnknownFields<T>(_ data: Data, of value: T) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
-        let known = Set(Mirror(reflecting: value).children.compactMap { $0.label.map(snakeCase) })
-        let unknown = object.keys.filter { !known.contains($0) }.sorted()
+    static func refuseUnknownFields<T>(_ keys: [String], of value: T) throws {
+        let known = knownFields(of: value)
+        let unknown = Set(keys.filter { !known.contains($0) }).sorted()
         guard unknown.isEmpty else {
             throw APIError.badRequest(unknown.prefix(10).map { FieldError($0, "unknown field") })
         }
     }
+
+    /// A body type's fields in snake case, read once per type (every value of a type has the same
+    /// stored properties, nil or not).
+    private static func knownFields<T>(of value: T) -> Set<String> {
+        let type = ObjectIdentifier(T.self)
+        if let known = knownFieldsByType.withLock({ $0[type] }) { return known }
+        let known = Set(Mirror(reflecting: value).children.compactMap { $0.label.map(snakeCase) })
+        knownFieldsByType.withLock { $0[type] = known }
+        return known
+    }
+
+    private static let knownFieldsByType = Mutex<[ObjectIdentifier: Set<String>]>([:])
 
     mutating func csvBody(context: AppContext) async throws -> String {
         let buffer = try await collectBody(upTo: Limits.maxCSVBody, context: context)

@@ -275,14 +275,66 @@ public enum ChineseText {
     /// for what has no bigram (a one-character query or run).
     public static func queryTerms(_ text: String, extra: [String] = []) -> [String] {
         if let segmenter { return segmentedQueryTerms(text + " " + extra.joined(separator: " "), segmenter) }
-        let t = tokens(text + " " + extra.joined(separator: " "))
-        var terms = t.bigrams + t.words
-        let covered = Set(t.bigrams.flatMap { $0.map(String.init) })
-        terms += t.unigrams.filter { !covered.contains($0) }
-        var seen = Set<String>()
-        return Array(terms.filter { seen.insert($0).inserted }.prefix(64))
+        func string<S: Sequence<UInt32>>(_ v: S) -> String {
+            var s = String.UnicodeScalarView()
+            for x in v { if let u = Unicode.Scalar(x) { s.append(u) } }
+            return String(s)
+        }
+        return queryTokens(normalizedScalars(text + " " + extra.joined(separator: " ")),
+                           bigram: { string([$0, $1]) }, unigram: { string([$0]) }, word: { string($0) })
     }
 
+    /// `queryTerms(text).map(termKey)`, without a String per term (every intake ranks its text).
+    public static func queryTermKeys(_ text: String) -> [UInt64] {
+        if let segmenter { return segmentedQueryTerms(text, segmenter).map(termKey) }
+        return queryTokens(normalizedScalars(text), bigram: bigramKey, unigram: unigramKey, word: { wordHash($0) & wordMask })
+    }
+
+    /// `normalize(text)`'s scalars.
+    static func normalizedScalars(_ text: String) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(text.utf8.count)
+        appendNormalizedScalars(text, into: &out)
+        return out
+    }
+
+    /// The rule of `queryTerms`, over normalised scalars and in any representation of a term:
+    /// bigrams, then words, then single characters no bigram covers; each once, at most 64.
+    static func queryTokens<T: Hashable>(_ v: [UInt32], bigram: (UInt32, UInt32) -> T, unigram: (UInt32) -> T,
+                                         word: (ArraySlice<UInt32>) -> T) -> [T] {
+        var bigrams: [T] = [], words: [T] = [], unigrams: [(UInt32, T)] = []
+        var covered = Set<UInt32>()
+        forEachToken(v, bigram: { a, b in bigrams.append(bigram(a, b)); covered.insert(a); covered.insert(b) },
+                     unigram: { unigrams.append(($0, unigram($0))) }, word: { words.append(word(v[$0])) })
+        var seen = Set<T>(), out: [T] = []
+        for t in bigrams + words + unigrams.filter({ !covered.contains($0.0) }).map(\.1) where seen.insert(t).inserted {
+            out.append(t)
+            if out.count == 64 { break }
+        }
+        return out
+    }
+
+    /// Normalised scalars cut as `tokens` cuts text: each Han bigram and each Han character that
+    /// is not a stop word, each run of letters and digits (its range in `v`), in order.
+    static func forEachToken(_ v: [UInt32], bigram: (UInt32, UInt32) -> Void, unigram: (UInt32) -> Void, word: (Range<Int>) -> Void) {
+        var wordStart: Int? = nil
+        var previous: UInt32? = nil
+        for (i, x) in v.enumerated() {
+            if isHan(x) {
+                if let s = wordStart { word(s..<i); wordStart = nil }
+                if !stopUnigramKeys.contains(unigramKey(x)) { unigram(x) }
+                if let p = previous, !stopBigramKeys.contains(bigramKey(p, x)) { bigram(p, x) }
+                previous = x
+            } else if x < 0x80 ? isASCIIWord(x) : isWordScalar(Unicode.Scalar(x) ?? " ") {
+                previous = nil
+                if wordStart == nil { wordStart = i }
+            } else {
+                previous = nil
+                if let s = wordStart { word(s..<i); wordStart = nil }
+            }
+        }
+        if let s = wordStart { word(s..<v.count) }
+    }
 
     /// A short passage of `text` around the densest cluster of query terms, with matches wrapped
     /// in <em></em> and everything else HTML-escaped.
@@ -297,12 +349,11 @@ public enum ChineseText {
         let words: [[UInt32]]
 
         public init(query: String, extra: [String] = []) {
-            let q = tokens(query + " " + extra.joined(separator: " "))
-            pairs = Set(q.bigrams.compactMap { b -> UInt64? in
-                let v = Array(b.unicodeScalars.map(\.value))
-                return v.count == 2 ? UInt64(v[0]) << 32 | UInt64(v[1]) : nil
-            })
-            words = q.words.map { Array($0.unicodeScalars.map(\.value)) }.filter { !$0.isEmpty }
+            let v = normalizedScalars(query + " " + extra.joined(separator: " "))
+            var pairs = Set<UInt64>(), words: [[UInt32]] = []
+            forEachToken(v, bigram: { pairs.insert(UInt64($0) << 32 | UInt64($1)) }, unigram: { _ in }, word: { words.append(Array(v[$0])) })
+            self.pairs = pairs
+            self.words = words
         }
 
         public func highlight(_ text: String, width: Int = 60) -> String {
@@ -332,15 +383,24 @@ public enum ChineseText {
             if i >= w - 1, current > best { best = current; bestStart = i - w + 1 }
         }
         var out = bestStart > 0 ? "…" : ""
+        out.reserveCapacity(w * 3 + 32)
         var open = false
         for i in bestStart..<(bestStart + w) {
             if marked[i] && !open { out += "<em>"; open = true }
             if !marked[i] && open { out += "</em>"; open = false }
-            out += escape(chars[i])
+            appendEscaped(chars[i], to: &out)
         }
         if open { out += "</em>" }
         if bestStart + w < chars.count { out += "…" }
         return out
+    }
+
+    /// `escape(c)` appended without making a String per character.
+    @inline(__always) static func appendEscaped(_ c: Character, to out: inout String) {
+        switch c {
+        case "<", ">", "&", "\"": out += escape(c)
+        default: out.append(c)
+        }
     }
 
     /// A cheap per-character fold for matching in highlights: full-width ASCII to ASCII and

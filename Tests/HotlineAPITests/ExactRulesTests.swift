@@ -219,6 +219,15 @@ import Testing
             let dup = try await app.request(.post, "/v1/tickets/\(id)/return", token: handler,
                                             raw: Array(#"{"reason": "非本辖区", "reason": "x"}"#.utf8), headers: [.contentType: "application/json"])
             #expect(dup.status == .badRequest && dup.fieldErrors == ["reason"])
+            // Keys are compared as JSON reads them (escapes decoded), at every depth, by path.
+            func post(_ body: String) async throws -> TestApp.Reply {
+                try await app.request(.post, "/v1/tickets/\(id)/return", token: handler, raw: Array(body.utf8), headers: [.contentType: "application/json"])
+            }
+            #expect(try await post(#"{"re\u0061son": "非本辖区", "reason": "x"}"#).fieldErrors == ["reason"])
+            #expect(try await post(#"{"reason": "x", "note": {"a": 1, "b": {"a": 2}, "a": 3}}"#).fieldErrors == ["note.a"])
+            // A string holding braces, quotes and colons is not read as keys; an unknown key is named.
+            let unknown = try await post(#"{"reason": "{\"reason\": 1}, [x]", "c\u006fnfidental": true}"#)
+            #expect(unknown.status == .badRequest && unknown.fieldErrors == ["confidental"])
         }
     }
 }

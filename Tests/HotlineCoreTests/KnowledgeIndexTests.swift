@@ -138,6 +138,46 @@ import Testing
         }
     }
 
+    /// The query cut without Strings (every intake ranks its text by it) is the rule written out
+    /// over `tokens`: the same terms in the same order, the same keys, the same highlighting terms.
+    @Test func queryTermsWithoutStringsAreTheRuleOverTokens() {
+        func reference(_ text: String) -> [String] {
+            let t = ChineseText.tokens(text)
+            let covered = Set(t.bigrams.flatMap { $0.map(String.init) })
+            var seen = Set<String>()
+            return Array((t.bigrams + t.words + t.unigrams.filter { !covered.contains($0) }).filter { seen.insert($0).inserted }.prefix(64))
+        }
+        let pool: [String] = ["路", "灯", "不", "亮", "的", "我", "们", "怎", "么", "工", "资", "欠", "A", "z", "7", " ", "-", "，", "。",
+                              "Ａ", "ｚ", "１", "　", "、", "“", "·", "\u{F9F1}", "é", "Ω", "𠀀", "\t"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...160, using: &rng)).map { _ in pool.randomElement(using: &rng)! }.joined()
+            let expected = reference(text)
+            #expect(ChineseText.queryTerms(text) == expected, "\(text)")
+            #expect(ChineseText.queryTermKeys(text) == expected.map(ChineseText.termKey), "\(text)")
+            let h = ChineseText.Highlighter(query: text), t = ChineseText.tokens(text)
+            #expect(h.pairs == Set(t.bigrams.map { b in let v = b.unicodeScalars.map(\.value); return UInt64(v[0]) << 32 | UInt64(v[1]) }))
+            #expect(h.words == t.words.map { $0.unicodeScalars.map(\.value) })
+        }
+    }
+
+    /// Expansions found by one scan of the query are those of testing every pair in turn.
+    @Test func synonymExpansionsAreEveryPairTestedInTurn() {
+        let pool = ["工", "资", "钱", "房", "本", "证", "路", "灯", "A", "b", "，"]
+        var rng = SystemRandomNumberGenerator()
+        func word(_ n: ClosedRange<Int>) -> String { (0..<Int.random(in: n, using: &rng)).map { _ in pool.randomElement(using: &rng)! }.joined() }
+        for _ in 0..<300 {
+            let pairs = (0..<Int.random(in: 0...12, using: &rng)).map { _ in (word(1...3), word(1...3)) }
+            let table = SynonymTable(pairs)
+            for _ in 0..<10 {
+                let q = word(0...20)
+                let n = ChineseText.normalize(q)
+                let expected = table.pairs.compactMap { p in n.contains(p.term) ? p.canonical : n.contains(p.canonical) ? p.term : nil }
+                #expect(table.expansions(for: q) == expected, "\(pairs) \(q)")
+            }
+        }
+    }
+
     /// A full load builds the index at once; it must be the index upserting the same documents in
     /// the same order gives: the same terms, postings and hits with the same scores.
     @Test func buildingAtOnceIsUpsertingInOrder() {

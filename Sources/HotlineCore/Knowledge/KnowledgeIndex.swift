@@ -269,13 +269,20 @@ public struct KnowledgeIndex: Sendable {
     /// The `limit` best entries for the query terms that are valid on `today` (yyyy-mm-dd), best
     /// first; equal scores by entry id. Scores are summed idf × saturated weight, mapped to 0…1.
     public func search(terms: [String], expansions: [String] = [], phrases: [String] = [], today: String, limit: Int) -> [Hit] {
+        search(termKeys: terms.map(ChineseText.termKey), expansionKeys: expansions.map(ChineseText.termKey), phrases: phrases,
+               today: today, limit: limit)
+    }
+
+    /// `search(terms:…)` with the terms as index keys (`ChineseText.queryTermKeys`).
+    public func search(termKeys terms: [UInt64], expansionKeys expansions: [UInt64] = [], phrases: [String] = [], today: String,
+                       limit: Int) -> [Hit] {
         guard limit > 0, !terms.isEmpty || !expansions.isEmpty, count > 0 else { return [] }
         let day = Self.day(today) ?? 0
         let n = Double(count)
         var scores = [Float](repeating: 0, count: slots.count)
         var touched: [Int32] = []
         var seen = Set<UInt64>()
-        let weighted = terms.map { (ChineseText.termKey($0), Float(1)) } + expansions.map { (ChineseText.termKey($0), parameters.expansionWeight) }
+        let weighted = terms.map { ($0, Float(1)) } + expansions.map { ($0, parameters.expansionWeight) }
         scores.withUnsafeMutableBufferPointer { scores in
             for (term, weight) in weighted where seen.insert(term).inserted {
                 guard let t = termIds.id(term), !postings[Int(t)].isEmpty else { continue }
@@ -314,7 +321,7 @@ public struct KnowledgeIndex: Sendable {
 
     /// Three-character runs of Han characters in the caller's words, as keys.
     static func trigrams(_ texts: [String]) -> Set<UInt64> {
-        texts.reduce(into: Set<UInt64>()) { $0.formUnion(trigramKeys(ChineseText.normalize($1).unicodeScalars.map(\.value))) }
+        texts.reduce(into: Set<UInt64>()) { $0.formUnion(trigramKeys(ChineseText.normalizedScalars($1))) }
     }
 
     /// Every three consecutive Han scalars, packed 21 bits each (only those in `keeping`, if given).
@@ -348,34 +355,44 @@ public struct KnowledgeIndex: Sendable {
 /// other (a caller's 工钱 adds 工资; an entry written with 房本 is found by 不动产权证).
 public struct SynonymTable: Sendable, Equatable {
     public private(set) var pairs: [(term: String, canonical: String)] = []
-    private var scalars: [(term: [UInt32], canonical: [UInt32])] = []
+    /// Both sides of every pair as scalars: needle 2i is pair i's term, 2i + 1 its canonical.
+    private var needles: [[UInt32]] = []
+    /// The needles by their first scalar (a query is scanned once, not once per pair).
+    private var byFirst: [UInt32: [Int]] = [:]
+    /// Needles that normalise to nothing (such a side occurs in every query).
+    private var empty: [Int] = []
 
     public init(_ pairs: [(String, String)] = []) {
         self.pairs = pairs.map { (ChineseText.normalize($0.0), ChineseText.normalize($0.1)) }
-        self.scalars = self.pairs.map { ($0.term.unicodeScalars.map(\.value), $0.canonical.unicodeScalars.map(\.value)) }
-    }
-
-    public func expansions(for query: String) -> [String] {
-        let q = ChineseText.normalize(query).unicodeScalars.map(\.value)
-        var out: [String] = []
-        for (i, (term, canonical)) in scalars.enumerated() {
-            if Self.contains(q, term) { out.append(pairs[i].canonical) } else if Self.contains(q, canonical) { out.append(pairs[i].term) }
-        }
-        return out
-    }
-
-    static func contains(_ text: [UInt32], _ needle: [UInt32]) -> Bool {
-        guard let first = needle.first, needle.count <= text.count else { return needle.isEmpty }
-        var i = 0
-        while i + needle.count <= text.count {
-            if text[i] == first {
-                var j = 1
-                while j < needle.count && text[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return true }
+        for (term, canonical) in self.pairs {
+            for side in [term, canonical] {
+                let v = side.unicodeScalars.map(\.value)
+                if let first = v.first { byFirst[first, default: []].append(needles.count) } else { empty.append(needles.count) }
+                needles.append(v)
             }
-            i += 1
         }
-        return false
+    }
+
+    /// The other side of every pair one of whose sides occurs in the query, in the table's order
+    /// (a pair whose term occurs answers its canonical).
+    public func expansions(for query: String) -> [String] {
+        guard !needles.isEmpty else { return [] }
+        let q = ChineseText.normalizedScalars(query)
+        var found = Set<Int>(empty)
+        for i in q.indices {
+            for n in byFirst[q[i]] ?? [] where !found.contains(n) && Self.occurs(needles[n], in: q, at: i) { found.insert(n) }
+        }
+        guard !found.isEmpty else { return [] }
+        return pairs.indices.compactMap { i in
+            found.contains(2 * i) ? pairs[i].canonical : found.contains(2 * i + 1) ? pairs[i].term : nil
+        }
+    }
+
+    static func occurs(_ needle: [UInt32], in text: [UInt32], at i: Int) -> Bool {
+        guard i + needle.count <= text.count else { return false }
+        var j = 0
+        while j < needle.count && text[i + j] == needle[j] { j += 1 }
+        return j == needle.count
     }
 
     public static func == (a: SynonymTable, b: SynonymTable) -> Bool {

@@ -23,18 +23,23 @@ extension TicketStore {
         let rows = try await db.client.execute(IntakeSQL.Duplicates(phone: phone, since: since, excluding: selfId, region: region, fingerprint: mine),
                                                logger: db.logger)
         var found: [Int64: DuplicateCandidate] = [:]
-        for try await (id, number, status, at, title, category, samePhone, common, size)
-            in rows {
-            var candidate = found[id]
-                ?? DuplicateCandidate(ticketId: String(id), number: number, status: status, receivedAt: at, title: title, reasons: [], similarity: 0)
+        for try await row in rows {
+            let id = try row[0].decode(Int64.self)
+            let samePhone = try row[6].decode(Bool.self)
+            var score = 0.0
+            if !samePhone {
+                guard let common = try row[7].decode(Int32?.self), let size = try row[8].decode(Int32?.self) else { continue }
+                let s = TextSimilarity.score(common: Int(common), a: mine.count, b: Int(size))
+                score = max(s.dice, 0.9 * min(s.aInB, s.bInA + 0.3))
+                if let category = try row[5].decode(String?.self), category == t.categoryCode { score = min(1, score + 0.05) }
+                guard score >= Self.similarityThreshold else { continue }
+            }
+            var candidate = try found[id]
+                ?? DuplicateCandidate(ticketId: String(id), number: row[1].decode(String.self), status: row[2].decode(String.self),
+                                      receivedAt: row[3].decode(Date.self), title: row[4].decode(String.self), reasons: [], similarity: 0)
             if samePhone {
                 candidate.reasons.insert("same_phone", at: 0)
             } else {
-                guard let common, let size else { continue }
-                let s = TextSimilarity.score(common: Int(common), a: mine.count, b: Int(size))
-                var score = max(s.dice, 0.9 * min(s.aInB, s.bInA + 0.3))
-                if category != nil && category == t.categoryCode { score = min(1, score + 0.05) }
-                guard score >= Self.similarityThreshold else { continue }
                 candidate.reasons.append("similar_content")
                 candidate.similarity = (score * 100).rounded() / 100
             }

@@ -193,7 +193,10 @@ public enum IntakeSQL {
              WHERE common > 0
              ORDER BY common DESC LIMIT 50)
             """
-        public typealias Row = (Int64, String, String, Date, String, String?, Bool, Int32?, Int32?)
+        /// Columns: id, number, status, received_at, title, category_code, same_phone, common, size
+        /// (read column by column: most similar-branch rows fall below the threshold, and their
+        /// number, status, time and title are never decoded).
+        public typealias Row = PostgresRandomAccessRow
         public static var bindingDataTypes: [PostgresDataType] { [.text, .timestamptz, .int8, .text, .int4Array] }
 
         public let values: [Value]
@@ -203,7 +206,7 @@ public enum IntakeSQL {
         }
 
         public func makeBindings() throws -> PostgresBindings { try IntakeSQL.bindings(values) }
-        public func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        public func decodeRow(_ row: PostgresRow) throws -> Row { PostgresRandomAccessRow(row) }
     }
 
     /// The day's row of `ticket_number_days`, created at the day's first intake with the value the

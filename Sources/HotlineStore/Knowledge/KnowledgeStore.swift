@@ -283,7 +283,7 @@ public struct KnowledgeStore: Sendable {
     private static func rank(_ text: String, _ index: KnowledgeIndex, _ synonyms: SynonymTable, today: String,
                              limit: Int) -> ([KnowledgeIndex.Hit], [String]) {
         let extra = synonyms.expansions(for: text)
-        return (index.search(terms: ChineseText.queryTerms(text), expansions: ChineseText.queryTerms(extra.joined(separator: " ")),
+        return (index.search(termKeys: ChineseText.queryTermKeys(text), expansionKeys: ChineseText.queryTermKeys(extra.joined(separator: " ")),
                              phrases: [text] + extra, today: today, limit: limit), extra)
     }
 
