@@ -15,10 +15,16 @@ final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
 }
 
 /// Outermost: everything the request does runs with its connection's event loop as its task
-/// executor preference (`EventLoopTaskExecutor`).
+/// executor preference (`EventLoopTaskExecutor`) — except requests that may compute for seconds
+/// between two awaits (imports, reports and their exports, attachments): on a loop they would
+/// hold up every other connection, and database connection, served by the same thread.
 struct EventLoopMiddleware: RouterMiddleware {
+    static let longRunning = ["/v1/imports", "/v1/reports", "/ui/reports", "/ui/board"]
+
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
-        guard let loop = context.eventLoop else { return try await next(request, context) }
+        let path = request.uri.path
+        guard let loop = context.eventLoop, !Self.longRunning.contains(where: path.hasPrefix), !path.contains("/attachments")
+        else { return try await next(request, context) }
         return try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await next(request, context) }
     }
 }
