@@ -3,7 +3,7 @@
 # with the same Idempotency-Key; one instance is killed with SIGKILL mid-run (and restarted).
 # Afterwards: every acknowledged ticket exists, no key produced two tickets, replaying every
 # acknowledged request creates nothing, and no escalation rung exists twice.
-# Usage: scripts/kill-instance.sh [SECONDS=20]
+# Usage: scripts/kill-instance.sh [SECONDS=20]   (HOTLINE_BIN: run that build instead of building)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECS="${1:-20}"; P1=8094; P2=8095; LB=8096
@@ -12,8 +12,10 @@ command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq ng
 BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
 psql -X -q "$BASE/postgres" -c "DROP DATABASE IF EXISTS bench_ha WITH (FORCE)" -c "CREATE DATABASE bench_ha"
 export DATABASE_URL="$BASE/bench_ha" LOG_LEVEL=warning HOTLINE_SWEEP_INTERVAL=1
-swift build -c release --product hotline >/dev/null
-BIN="$(swift build -c release --show-bin-path)/hotline"
+if [ -n "${HOTLINE_BIN:-}" ]; then BIN="$HOTLINE_BIN"; else   # another build (a worktree's) may be given
+  swift build -c release --product hotline >/dev/null
+  BIN="$(swift build -c release --show-bin-path)/hotline"
+fi
 "$BIN" migrate >/dev/null && "$BIN" seed --demo >/dev/null
 TOKEN="$("$BIN" user add --login ha-agent --role agent | tail -n 1)"; export TOKEN
 WORK="$(mktemp -d)"
