@@ -116,7 +116,7 @@ public struct TicketIntake: Sendable, Equatable {
          externalId ?? "", caller?.name ?? "", caller?.phone ?? "", caller?.address ?? "",
          String(confidential), String(anonymous), String(enterprise), nature.rawValue,
          categoryCode ?? "", regionCode ?? "", title, content, slaPolicy ?? ""]
-            .map { $0.replacingOccurrences(of: "\u{1F}", with: " ") }
+            .map { $0.utf8.contains(0x1F) ? $0.replacingOccurrences(of: "\u{1F}", with: " ") : $0 }  // (rare: skip Foundation's search)
             .joined(separator: "\u{1F}")
     }
 }
