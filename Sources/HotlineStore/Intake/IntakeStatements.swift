@@ -173,36 +173,25 @@ public enum IntakeSQL {
     /// 并单 candidates in one round trip: the same caller's open tickets of the window, and the
     /// region's most recent open tickets with the number of bigrams each shares with this one
     /// (stored fingerprints, intarray intersection; the score is computed in Swift). A branch
-    /// whose parameter is NULL stops at its one-time filter.
+    /// whose parameter is NULL stops at its one-time filter. The query is the function
+    /// `intake_duplicates` (migration 0019), so PostgreSQL plans it once per connection instead of
+    /// re-planning it on most calls as it did as a prepared statement of its own.
     public struct Duplicates: PostgresPreparedStatement {
-        public static let name = "hotline_intake_duplicates_v1"
+        public static let name = "hotline_intake_duplicates_v2"
         public static let sql = """
-            (SELECT id, number, status, received_at, title, category_code, true AS same_phone, NULL::int4 AS common, NULL::int4 AS size
-             FROM tickets
-             WHERE $1::text IS NOT NULL AND caller_phone = $1 AND received_at >= $2 AND id <> $3
-               AND status NOT IN ('answered','rejected','transferred','merged','closed','terminated')
-             ORDER BY received_at DESC LIMIT 50)
-            UNION ALL
-            (SELECT id, number, status, received_at, title, category_code, false, common, size FROM (
-                SELECT id, number, status, received_at, title, category_code,
-                    icount(text_bigrams & $5::int4[]) AS common, icount(text_bigrams) AS size
-                FROM tickets
-                WHERE $4::text IS NOT NULL AND region_code = $4 AND received_at >= $2 AND id <> $3
-                  AND text_bigrams IS NOT NULL AND status NOT IN ('answered','rejected','transferred','merged','closed','terminated')
-                ORDER BY received_at DESC LIMIT \(TicketStore.regionScanLimit)) recent
-             WHERE common > 0
-             ORDER BY common DESC LIMIT 50)
+            SELECT id, number, status, received_at, title, category_code, same_phone, common, size
+            FROM intake_duplicates($1, $2, $3, $4, $5, $6)
             """
         /// Columns: id, number, status, received_at, title, category_code, same_phone, common, size
         /// (read column by column: most similar-branch rows fall below the threshold, and their
         /// number, status, time and title are never decoded).
         public typealias Row = PostgresRandomAccessRow
-        public static var bindingDataTypes: [PostgresDataType] { [.text, .timestamptz, .int8, .text, .int4Array] }
+        public static var bindingDataTypes: [PostgresDataType] { [.text, .timestamptz, .int8, .text, .int4Array, .int8] }
 
         public let values: [Value]
 
         public init(phone: String?, since: Date, excluding id: Int64, region: String?, fingerprint: [Int32]) {
-            values = [.text(phone), .timestamptz(since), .bigint(id), .text(region), .int4s(fingerprint)]
+            values = [.text(phone), .timestamptz(since), .bigint(id), .text(region), .int4s(fingerprint), .bigint(Int64(TicketStore.regionScanLimit))]
         }
 
         public func makeBindings() throws -> PostgresBindings { try IntakeSQL.bindings(values) }
