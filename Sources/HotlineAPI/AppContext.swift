@@ -47,7 +47,21 @@ public struct APIEncoder: ResponseEncoder {
         try json(value)
     }
 
+    /// The service's JSON (`ResponseJSON`). Debug builds also encode with Foundation's JSONEncoder
+    /// and stop on any difference, so every test that reads an answer compares the two.
     public static func data(_ value: some Encodable) throws -> Data {
+        let bytes = try ResponseJSON.encode(value)
+        #if DEBUG
+        let reference = try foundationData(value)
+        if reference != Data(bytes) {
+            preconditionFailure("ResponseJSON differs from JSONEncoder:\n\(String(decoding: bytes, as: UTF8.self))\n\(String(decoding: reference, as: UTF8.self))")
+        }
+        #endif
+        return Data(bytes)
+    }
+
+    /// Foundation's JSONEncoder with the service's settings: what `ResponseJSON` must equal.
+    static func foundationData(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .custom(SnakeCaseKeys.key)
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -83,13 +97,17 @@ enum SnakeCaseKeys {
 
     @Sendable static func key(_ path: [any CodingKey]) -> any CodingKey {
         guard let last = path.last else { return Key(stringValue: "") }
-        let name = last.stringValue
-        if let known = converted.withLock({ $0[name] }) { return Key(stringValue: known) }
+        return Key(stringValue: convert(last.stringValue))
+    }
+
+    /// `name` in snake case, as JSONEncoder's `convertToSnakeCase` writes it.
+    static func convert(_ name: String) -> String {
+        if let known = converted.withLock({ $0[name] }) { return known }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let snake = (try? encoder.encode(One(name: name))).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Int] }?.keys.first ?? name
-        // Bounded: dictionary keys pass through here too, and a client may choose those.
+        // Bounded: keys of [Int: …] dictionaries pass through here too.
         converted.withLock { if $0.count < 4096 { $0[name] = snake } }
-        return Key(stringValue: snake)
+        return snake
     }
 }
