@@ -29,6 +29,8 @@ public struct Config: Sendable {
     public var attachmentMaxBytes = 10 * 1024 * 1024
     /// HOTLINE_SECURE_COOKIES=1: the session cookie is `Secure` (set it behind HTTPS).
     public var secureCookies = false
+    /// HOTLINE_DB_CONNECTIONS: the connections `serve` keeps open to the database (and to the replica).
+    public var databaseConnections = 20
 
     public static let defaultDatabaseURL = "postgres://hotline:hotline@127.0.0.1:54329/hotline"
 
@@ -55,6 +57,8 @@ public struct Config: Sendable {
             config.requestDeadlineMilliseconds = n
         }
         config.attachmentMaxBytes = try positive(env["HOTLINE_ATTACHMENT_MAX_BYTES"], name: "HOTLINE_ATTACHMENT_MAX_BYTES", default: config.attachmentMaxBytes)
+        config.databaseConnections = try positive(env["HOTLINE_DB_CONNECTIONS"], name: "HOTLINE_DB_CONNECTIONS", default: config.databaseConnections)
+        guard config.databaseConnections <= 500 else { throw ConfigurationError("HOTLINE_DB_CONNECTIONS must be at most 500") }
         config.secureCookies = ["1", "true", "yes"].contains(env["HOTLINE_SECURE_COOKIES"]?.lowercased() ?? "")
         config.readDatabaseURL = env["HOTLINE_READ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         config.secretKey = env["HOTLINE_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
@@ -98,7 +102,7 @@ public struct Config: Sendable {
     public var printable: String {
         var url = URLComponents(string: databaseURL)
         if url?.password != nil { url?.password = "***" }
-        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s request_deadline=\(requestDeadlineMilliseconds)ms read_replica=\(readDatabaseURL == nil ? "no" : "yes") outbox_interval=\(outboxIntervalMilliseconds)ms secret_key=\(secretKey == nil ? "database" : "environment") webhook_hosts=\(destinations.restricted ? "restricted" : "any")"
+        return "database=\(url?.string ?? "?") listen=\(host):\(port) timezone=\(timeZone) log_level=\(logLevel.rawValue) db_dir=\(dbDirectory.path) sweep_interval=\(sweepIntervalSeconds)s request_deadline=\(requestDeadlineMilliseconds)ms read_replica=\(readDatabaseURL == nil ? "no" : "yes") outbox_interval=\(outboxIntervalMilliseconds)ms secret_key=\(secretKey == nil ? "database" : "environment") webhook_hosts=\(destinations.restricted ? "restricted" : "any") db_connections=\(databaseConnections)"
     }
 
     public func makeLogger(_ label: String) -> Logger {

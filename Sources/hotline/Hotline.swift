@@ -44,9 +44,10 @@ struct Serve: AsyncParsableCommand {
 
         let logger = config.makeLogger("hotline")
         logger.info("starting", metadata: ["config": "\(config.printable)"])
-        let client = PostgresClient(configuration: try Database.configuration(url: config.databaseURL), backgroundLogger: config.makeLogger("hotline.db"))
+        let client = PostgresClient(configuration: try Database.configuration(url: config.databaseURL, kept: config.databaseConnections),
+                                    backgroundLogger: config.makeLogger("hotline.db"))
         let reader = try config.readDatabaseURL.map {
-            PostgresClient(configuration: try Database.configuration(url: $0), backgroundLogger: config.makeLogger("hotline.db.read"))
+            PostgresClient(configuration: try Database.configuration(url: $0, kept: config.databaseConnections), backgroundLogger: config.makeLogger("hotline.db.read"))
         }
         let db = Database(client: client, logger: config.makeLogger("hotline.db"), reader: reader)
         let migrator = try Migrator(directory: config.dbDirectory.appendingPathComponent("migrations"))
