@@ -21,6 +21,23 @@ public final class DatabaseHealth: Sendable {
 
     public var isDown: Bool { down.withLockedValue { $0 } }
 
+    /// Requests in flight, told the moment the database is found unreachable.
+    private let watchers = NIOLockedValueBox<(next: Int, alarms: [Int: RequestAlarm])>((0, [:]))
+
+    /// Fires `alarm` when the database goes down (at once when it is down now); nil when it fired.
+    func watch(_ alarm: RequestAlarm) -> Int? {
+        let id: Int? = watchers.withLockedValue { w in
+            guard !isDown else { return nil }
+            w.next += 1
+            w.alarms[w.next] = alarm
+            return w.next
+        }
+        if id == nil { alarm.fire(.databaseDown) }
+        return id
+    }
+
+    func unwatch(_ id: Int) { _ = watchers.withLockedValue { $0.alarms.removeValue(forKey: id) } }
+
     /// One probe: `SELECT 1` within the probe's deadline.
     public func probe() async -> Bool {
         let ok = await db.answers(db.client, within: probeTimeout)
@@ -29,6 +46,11 @@ public final class DatabaseHealth: Sendable {
         let failed = failures.withLockedValue { f in f = ok ? 0 : f + 1; return f }
         let was = down.withLockedValue { d in defer { d = failed >= 2 }; return d }
         if was != (failed >= 2) { db.logger.notice(ok ? "database reachable again" : "database unreachable: answering 503") }
+        if failed >= 2 {
+            // (After `down` is set: a request watching from now on is refused at `watch`.)
+            let alarms = watchers.withLockedValue { w in defer { w.alarms.removeAll() }; return Array(w.alarms.values) }
+            for a in alarms { a.fire(.databaseDown) }
+        }
         return ok
     }
 
@@ -43,6 +65,48 @@ public final class DatabaseHealth: Sendable {
 extension DatabaseHealth: Service {}
 
 struct DatabaseDown: Error, Sendable {}
+
+/// Fires once, with why a request must give up; `wait` throws it (or CancellationError when the
+/// waiting task is cancelled: the answer was ready first).
+final class RequestAlarm: Sendable {
+    enum Reason: Sendable { case deadline, databaseDown, cancelled }
+    private enum State: Sendable { case armed, waiting(CheckedContinuation<Void, any Error>), fired(Reason) }
+    private let state = NIOLockedValueBox(State.armed)
+
+    func fire(_ reason: Reason) {
+        let waiter: CheckedContinuation<Void, any Error>? = state.withLockedValue { s in
+            switch s {
+            case .armed: s = .fired(reason); return nil
+            case .waiting(let c): s = .fired(reason); return c
+            case .fired: return nil
+            }
+        }
+        waiter?.resume(throwing: Self.error(reason))
+    }
+
+    func wait() async throws {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                let fired: Reason? = state.withLockedValue { s in
+                    switch s {
+                    case .armed: s = .waiting(c); return nil
+                    case .fired(let r): return r
+                    case .waiting: preconditionFailure("one waiter per alarm")
+                    }
+                }
+                if let fired { c.resume(throwing: Self.error(fired)) }
+            }
+        } onCancel: { fire(.cancelled) }
+    }
+
+    private static func error(_ r: Reason) -> any Error {
+        switch r {
+        case .deadline: DeadlineExceeded()
+        case .databaseDown: DatabaseDown()
+        case .cancelled: CancellationError()
+        }
+    }
+}
 
 struct Unchecked<T>: @unchecked Sendable { let value: T }
 
@@ -72,18 +136,35 @@ struct DeadlineMiddleware: RouterMiddleware {
         if let path = context.endpointPath, Self.exempt.contains(path) { return try await next(request, context) }
         if health?.isDown == true { throw Self.unavailable }
         let limit = limit(context.endpointPath)
-        let health = self.health
+        // One alarm per request: the database found down (the health probe fires it) or the
+        // deadline passed. The deadline is a timer of the connection's event loop when the request
+        // runs on it (no wake-up of another thread to set or cancel it), else a sleeping task.
+        let alarm = RequestAlarm()
+        let watching = health?.watch(alarm)
+        defer { if let watching { health?.unwatch(watching) } }
+        var timer: Scheduled<Void>? = nil
+        if let loop = context.eventLoop, loop.inEventLoop {
+            timer = loop.scheduleTask(in: .nanoseconds(Int64(limit.components.seconds) * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000)) {
+                alarm.fire(.deadline)
+            }
+        }
+        defer { timer?.cancel() }
+        let onLoop = timer != nil
         do {
             return try await withoutActuallyEscaping(next) { next in
                 let box = Unchecked(value: next)
                 return try await withThrowingTaskGroup(of: Response.self) { group in
                     group.addTask { try await box.value(request, context) }
-                    group.addTask { try await Task.sleep(for: limit); throw DeadlineExceeded() }
-                    if let health {
-                        group.addTask {
-                            while !(health.isDown) { try await Task.sleep(for: .milliseconds(100)) }
-                            throw DatabaseDown()
+                    group.addTask {
+                        if onLoop { try await alarm.wait() } else {
+                            try await withThrowingTaskGroup(of: Void.self) { g in
+                                g.addTask { try await alarm.wait() }
+                                g.addTask { try await Task.sleep(for: limit); throw DeadlineExceeded() }
+                                defer { g.cancelAll() }
+                                try await g.next()
+                            }
                         }
+                        throw CancellationError()
                     }
                     defer { group.cancelAll() }
                     return try await group.next()!
