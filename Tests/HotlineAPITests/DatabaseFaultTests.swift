@@ -66,6 +66,48 @@ import Testing
         }
     }
 
+    /// A request's alarm: fired before or after its waiter starts, it throws why; a cancelled
+    /// waiter (the answer came first) throws CancellationError; it fires once.
+    @Test func aRequestsAlarmFiresOnceWithItsReason() async throws {
+        let early = RequestAlarm()
+        early.fire(.deadline)
+        early.fire(.databaseDown)
+        await #expect(throws: DeadlineExceeded.self) { try await early.wait() }
+
+        let late = RequestAlarm()
+        let waiting = Task { try await late.wait() }
+        try await Task.sleep(for: .milliseconds(50))
+        late.fire(.databaseDown)
+        await #expect(throws: DatabaseDown.self) { try await waiting.value }
+
+        let cancelled = RequestAlarm()
+        let task = Task { try await cancelled.wait() }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+    }
+
+    /// Requests in flight learn of an outage from the probe that finds it, not by polling.
+    @Test func theProbeThatFindsTheDatabaseDownFiresTheAlarmsOfRequestsInFlight() async throws {
+        try await TestApp.withProxy { app, proxy in
+            let health = try #require(app.services.health)
+            let inFlight = RequestAlarm()
+            let watching = try #require(health.watch(inFlight))
+            let waiting = Task { try await inFlight.wait() }
+            proxy.set(.down)
+            var probes = 0
+            while !health.isDown && probes < 20 { _ = await health.probe(); probes += 1 }
+            #expect(health.isDown)
+            await #expect(throws: DatabaseDown.self) { try await waiting.value }
+            // While down, a new request's alarm fires at once.
+            let later = RequestAlarm()
+            #expect(health.watch(later) == nil)
+            await #expect(throws: DatabaseDown.self) { try await later.wait() }
+            health.unwatch(watching)
+            proxy.set(.up)
+        }
+    }
+
     @Test func aPoolWithEveryConnectionBrokenAnswers503OrWorksNeverA500() async throws {
         try await TestApp.with { app in
             let agent = try await app.token(.agent)
