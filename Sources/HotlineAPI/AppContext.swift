@@ -49,15 +49,18 @@ public struct APIEncoder: ResponseEncoder {
 
     /// The service's JSON (`ResponseJSON`). Debug builds also encode with Foundation's JSONEncoder
     /// and stop on any difference, so every test that reads an answer compares the two.
-    public static func data(_ value: some Encodable) throws -> Data {
+    public static func data(_ value: some Encodable) throws -> Data { Data(try bytes(value)) }
+
+    /// The same as bytes (what a response body is made of, without a copy into Data first).
+    static func bytes(_ value: some Encodable) throws -> [UInt8] {
         let bytes = try ResponseJSON.encode(value)
         #if DEBUG
         let reference = try foundationData(value)
-        if reference != Data(bytes) {
+        if !reference.elementsEqual(bytes) {
             preconditionFailure("ResponseJSON differs from JSONEncoder:\n\(String(decoding: bytes, as: UTF8.self))\n\(String(decoding: reference, as: UTF8.self))")
         }
         #endif
-        return Data(bytes)
+        return bytes
     }
 
     /// Foundation's JSONEncoder with the service's settings: what `ResponseJSON` must equal.

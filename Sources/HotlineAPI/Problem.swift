@@ -47,11 +47,11 @@ public struct APIError: Error, Sendable {
                         errors: errors.isEmpty ? nil : errors, requestId: requestId,
                         currentStatus: extra["current_status"],
                         allowedVerbs: extra["allowed_verbs"].map { $0.isEmpty ? [] : $0.split(separator: ",").map(String.init) })
-        let data = (try? APIEncoder.data(body)) ?? Data()
+        let bytes = (try? APIEncoder.bytes(body)) ?? []
         var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let wait = extra["retry_after"] { headers[.retryAfter] = wait }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

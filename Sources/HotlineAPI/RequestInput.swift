@@ -170,10 +170,10 @@ func idCursor(_ raw: String?) throws -> Int64? {
 
 /// A JSON response with a status.
 func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-    let data = try APIEncoder.data(value)
+    let bytes = try APIEncoder.bytes(value)
     var h = headers
     h[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 struct Page<T: Encodable>: Encodable {

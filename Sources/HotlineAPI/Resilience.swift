@@ -144,9 +144,7 @@ struct DeadlineMiddleware: RouterMiddleware {
         defer { if let watching { health?.unwatch(watching) } }
         var timer: Scheduled<Void>? = nil
         if let loop = context.eventLoop, loop.inEventLoop {
-            timer = loop.scheduleTask(in: .nanoseconds(Int64(limit.components.seconds) * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000)) {
-                alarm.fire(.deadline)
-            }
+            timer = loop.scheduleTask(in: TimeAmount(limit)) { alarm.fire(.deadline) }
         }
         defer { timer?.cancel() }
         let onLoop = timer != nil
@@ -155,17 +153,8 @@ struct DeadlineMiddleware: RouterMiddleware {
                 let box = Unchecked(value: next)
                 return try await withThrowingTaskGroup(of: Response.self) { group in
                     group.addTask { try await box.value(request, context) }
-                    group.addTask {
-                        if onLoop { try await alarm.wait() } else {
-                            try await withThrowingTaskGroup(of: Void.self) { g in
-                                g.addTask { try await alarm.wait() }
-                                g.addTask { try await Task.sleep(for: limit); throw DeadlineExceeded() }
-                                defer { g.cancelAll() }
-                                try await g.next()
-                            }
-                        }
-                        throw CancellationError()
-                    }
+                    group.addTask { try await alarm.wait(); throw CancellationError() }  // (`wait` only returns by throwing)
+                    if !onLoop { group.addTask { try await Task.sleep(for: limit); throw DeadlineExceeded() } }
                     defer { group.cancelAll() }
                     return try await group.next()!
                 }

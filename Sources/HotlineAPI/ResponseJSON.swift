@@ -109,7 +109,7 @@ enum ResponseJSON {
             return .scalar(start, bytes.count)
         }
 
-        func string(_ s: String) -> Value { scalar { ResponseJSON.appendString(s, to: &$0) } }
+        func string(_ s: String) -> Value { scalar { JSONString.append(s, to: &$0) } }
         func bool(_ b: Bool) -> Value { scalar { b ? $0.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) : $0.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]) } }
         func null() -> Value { scalar { $0.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) } }
         func integer(_ v: some BinaryInteger) -> Value { scalar { $0.append(contentsOf: String(v).utf8) } }
@@ -171,41 +171,13 @@ enum ResponseJSON {
                     if n + 1 < order.count, keys[order[n + 1]].utf8.elementsEqual(keys[i].utf8) { continue }
                     if !first { out.append(0x2C) }
                     first = false
-                    ResponseJSON.appendString(keys[i], to: &out)
+                    JSONString.append(keys[i], to: &out)
                     out.append(0x3A)
                     write(o.values[i], into: &out)
                 }
                 out.append(0x7D)
             }
         }
-    }
-
-    /// A JSON string: `"` and `\` escaped, control characters as `\b \f \n \r \t` or `\u00xx`,
-    /// everything else (slashes, non-ASCII) as its UTF-8 bytes.
-    static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(0x22)
-        var s = s
-        s.withUTF8 { u in
-            var mark = 0
-            for (i, c) in u.enumerated() where c < 0x20 || c == 0x22 || c == 0x5C {
-                if i > mark { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[mark..<i])) }
-                mark = i + 1
-                switch c {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x08: out.append(contentsOf: [0x5C, 0x62])
-                case 0x0C: out.append(contentsOf: [0x5C, 0x66])
-                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-                case 0x09: out.append(contentsOf: [0x5C, 0x74])
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
-                }
-            }
-            if u.count > mark { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[mark...])) }
-        }
-        out.append(0x22)
     }
 
     // MARK: - Encoder and containers
