@@ -189,8 +189,13 @@ public struct CSVImporter: Sendable {
             let term = c.requiredText("term", v["term"], maxLength: 40)
             let canonical = c.requiredText("canonical", v["canonical"], maxLength: 40)
             if let term, term == canonical { c.add("canonical", "must differ from term") }
+            let source: SynonymTable.Source = c.enumValue("source", v["source"].flatMap { $0.trimmingWhitespace().isEmpty ? nil : $0 }, required: false) ?? .curated
             try c.throwIfAny()
-            return try await knowledge.addSynonym(term: term!, canonical: canonical!, by: actor?.userId).1 == .created ? .created : .unchanged
+            switch try await knowledge.addSynonym(term: term!, canonical: canonical!, source: source, by: actor?.userId).1 {
+            case .created: return .created
+            case .updated: return .updated
+            case .unchanged: return .unchanged
+            }
 
         case .tickets:
             var c = FieldChecker()

@@ -29,7 +29,7 @@ import HotlineCore
         var text = "引号\" 反斜杠\\ 斜杠/ 换行\n 回车\r 制表\t 退格\u{8} 换页\u{C} 控制\u{1} \u{1F} 删除\u{7F} 😀 é"
         var integers: [Int] = [0, -1, Int.max, Int.min]
         var small: Int8 = -8, unsigned: UInt64 = UInt64.max, u16: UInt16 = 7
-        var doubles: [Double] = [0, -0.0, 1, 0.1, 0.45, 2.0 / 3.0, 1e16, 1e20, 1e21, 1.5e-7, 123456789012345680, 5e-324, -2.5]
+        var doubles: [Double] = [0, -0.0, 1, 0.1, 0.45, 2.0 / 3.0, 1e16, 1e20, 1e21, 1.5e-7, 123456789012345680, Double.leastNonzeroMagnitude, -2.5]
         var float: Float = 0.1
         var flags = [true, false]
         var when = Date(timeIntervalSince1970: 1_764_000_000.25)

@@ -86,4 +86,33 @@ import Testing
             #expect(try await app.request(.delete, "/v1/kb/synonyms/\(syn.json["id"] as? String ?? "0")", token: admin).status == .noContent)
         }
     }
+
+    /// The general thesaurus arrives as synonym pairs marked `source: thesaurus` (POST or the
+    /// import's `source` column); GET filters by source; a curated add of the same pair promotes it.
+    @Test func thesaurusPairsAreMarkedFilteredAndPromoted() async throws {
+        try await TestApp.with { app in
+            let admin = try await app.token(.admin)
+            let agent = try await app.token(.agent)
+            let made = try await app.request(.post, "/v1/kb/synonyms", token: admin, json: ["term": "街灯", "canonical": "路灯", "source": "thesaurus"])
+            #expect(made.status == .created && made.json["source"] as? String == "thesaurus")
+            #expect(try await app.request(.post, "/v1/kb/synonyms", token: admin, json: ["term": "a", "canonical": "b", "source": "wiki"]).fieldErrors == ["source"])
+            #expect(try await app.request(.get, "/v1/kb/synonyms?source=wiki", token: agent).fieldErrors == ["source"])
+            let imported = try await app.csv("/v1/imports/kb-synonyms", token: admin,
+                                             "term,canonical,source\n电瓶车,电动自行车,thesaurus\n老公,丈夫,\n坏,掉,dictionary\n街灯,路灯,thesaurus\n")
+            #expect(imported.json["created"] as? Int == 2 && imported.json["unchanged"] as? Int == 1, "\(imported.body)")
+            let rejected = try #require(imported.json["rejected"] as? [[String: Any]])
+            #expect(rejected.map { $0["line"] as? Int } == [4])
+            #expect(rejected.flatMap { ($0["errors"] as? [[String: Any]] ?? []).map { $0["field"] as? String } } == ["source"])
+            let thesaurus = try await app.request(.get, "/v1/kb/synonyms?source=thesaurus&limit=200", token: agent).items
+            #expect(Set(thesaurus.compactMap { $0["term"] as? String }) == ["街灯", "电瓶车"])
+            let curated = try await app.request(.get, "/v1/kb/synonyms?source=curated&limit=200", token: agent).items
+            #expect(curated.contains { $0["term"] as? String == "老公" } && curated.allSatisfy { $0["source"] as? String == "curated" })
+            let all = try await app.request(.get, "/v1/kb/synonyms?limit=200", token: agent).items
+            #expect(all.count == thesaurus.count + curated.count)
+            // The admin curates a thesaurus pair: 200, the same id, now curated.
+            let promoted = try await app.request(.post, "/v1/kb/synonyms", token: admin, json: ["term": "街灯", "canonical": "路灯"])
+            #expect(promoted.status == .ok && promoted.json["source"] as? String == "curated" && promoted.json["id"] as? String == made.json["id"] as? String)
+            #expect(try await app.request(.get, "/v1/kb/synonyms?source=thesaurus&limit=200", token: agent).items.compactMap { $0["term"] as? String } == ["电瓶车"])
+        }
+    }
 }

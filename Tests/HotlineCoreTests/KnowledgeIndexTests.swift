@@ -178,6 +178,41 @@ import Testing
         }
     }
 
+    /// With the general thesaurus beside the curated pairs: the curated expansions are the curated
+    /// pairs tested in turn; the thesaurus's are its pairs tested in turn, each word once and none
+    /// the curated pairs already add; `expansions(for:)` is the two lists together.
+    @Test func thesaurusExpansionsFollowTheCuratedOnes() {
+        let pool = ["工", "资", "钱", "房", "本", "证", "路", "灯", "A", "，"]
+        var rng = SystemRandomNumberGenerator()
+        func word(_ n: ClosedRange<Int>) -> String { (0..<Int.random(in: n, using: &rng)).map { _ in pool.randomElement(using: &rng)! }.joined() }
+        func inTurn(_ pairs: [(term: String, canonical: String)], _ n: String) -> [String] {
+            pairs.compactMap { p in n.contains(p.term) ? p.canonical : n.contains(p.canonical) ? p.term : nil }
+        }
+        for _ in 0..<300 {
+            let curated = (0..<Int.random(in: 0...6, using: &rng)).map { _ in (word(1...3), word(1...3)) }
+            let thesaurus = (0..<Int.random(in: 0...10, using: &rng)).map { _ in (word(1...3), word(1...3)) }
+            let table = SynonymTable(curated, thesaurus: thesaurus)
+            #expect(table.thesaurusStart == curated.count)
+            let normalized = table.pairs
+            for _ in 0..<10 {
+                let q = word(0...20)
+                let n = ChineseText.normalize(q)
+                let c = inTurn(Array(normalized[..<curated.count]), n)
+                var named = Set(c)
+                let t = inTurn(Array(normalized[curated.count...]), n).filter { named.insert($0).inserted }
+                let split = table.expansionsBySource(for: q)
+                #expect(split.curated == c, "\(curated) \(thesaurus) \(q)")
+                #expect(split.thesaurus == t, "\(curated) \(thesaurus) \(q)")
+                #expect(table.expansions(for: q) == c + t)
+            }
+        }
+        let table = SynonymTable([("工钱", "工资")], thesaurus: [("工资", "薪水"), ("薪金", "工资"), ("工钱", "工资"), ("路灯", "街灯")])
+        let split = table.expansionsBySource(for: "包工头欠工钱和工资")
+        #expect(split.curated == ["工资"])
+        #expect(split.thesaurus == ["薪水", "薪金"])
+        #expect(table != SynonymTable([("工钱", "工资"), ("工资", "薪水"), ("薪金", "工资"), ("工钱", "工资"), ("路灯", "街灯")]))
+    }
+
     /// A full load builds the index at once; it must be the index upserting the same documents in
     /// the same order gives: the same terms, postings and hits with the same scores.
     @Test func buildingAtOnceIsUpsertingInOrder() {

@@ -149,6 +149,52 @@ import Testing
         }
     }
 
+    /// The general thesaurus's pairs reach other instances like curated ones (by the synonyms'
+    /// stamp, not by re-reading the table at every refresh), weigh less than the same pair curated,
+    /// and a curated add of a thesaurus pair promotes it; adding a pair again writes nothing.
+    @Test func thesaurusPairsWeighLessAndReachOtherInstances() async throws {
+        try await TestDatabase.with { db in
+            let zone = try ServiceClockZone()
+            let writer = KnowledgeStore(db: db, zone: zone)
+            let reader = KnowledgeStore(db: Database(client: db.client, logger: db.logger,
+                                                     knowledgeIndex: KnowledgeIndexCache(refreshInterval: .milliseconds(300))), zone: zone)
+            var r = KnowledgeEntry.Raw()
+            r.code = "T7"; r.title = "萤火虫观赏点开放"; r.answer = "湿地公园夏季夜间开放，须预约。"
+            _ = try await writer.save(try KnowledgeEntry.validate(r), by: nil, upsert: false)
+            let query = "晚上去哪看流萤"
+            try await Task.sleep(for: .milliseconds(350))
+            #expect(try await reader.search(query, limit: 3).allSatisfy { $0.entry.code != "T7" })
+            func stamp() async throws -> Int64 {
+                try await db.client.query("SELECT version FROM kb_synonyms_stamp", logger: db.logger).decode(Int64.self).reduce(0) { $0 + $1 }
+            }
+            let before = try await stamp()
+            let (added, outcome) = try await writer.addSynonym(term: "流萤", canonical: "萤火虫", source: .thesaurus, by: nil)
+            #expect(outcome == .created && added.source == .thesaurus)
+            #expect(try await stamp() > before)
+            try await Task.sleep(for: .milliseconds(350))
+            let loose = try #require(try await reader.search(query, limit: 3).first)
+            #expect(loose.entry.code == "T7")
+            // The same pair again, from the thesaurus: nothing written, the stamp stays.
+            let stamped = try await stamp()
+            let (_, again) = try await writer.addSynonym(term: "流萤", canonical: "萤火虫", source: .thesaurus, by: nil)
+            #expect(again == .unchanged)
+            #expect(try await stamp() == stamped)
+            // An admin adds it as curated: promoted, one row, and it now counts more.
+            let (promoted, how) = try await writer.addSynonym(term: "流萤", canonical: "萤火虫", source: .curated, by: nil)
+            #expect(how == .updated && promoted.source == .curated && promoted.id == added.id)
+            #expect(try await writer.synonyms(source: .thesaurus).allSatisfy { $0.term != "流萤" })
+            #expect(try await writer.synonyms(source: .curated).filter { $0.term == "流萤" }.count == 1)
+            #expect(try await writer.addSynonym(term: "流萤", canonical: "萤火虫", source: .thesaurus, by: nil).1 == .unchanged)
+            #expect(try await writer.synonyms().first { $0.term == "流萤" }?.source == .curated)
+            try await Task.sleep(for: .milliseconds(350))
+            let firm = try #require(try await reader.search(query, limit: 3).first)
+            #expect(firm.entry.code == "T7" && firm.score > loose.score, "\(firm.score) \(loose.score)")
+            #expect(try await writer.deleteSynonym(id: Int64(added.id)!))
+            try await Task.sleep(for: .milliseconds(350))
+            #expect(try await reader.search(query, limit: 3).allSatisfy { $0.entry.code != "T7" })
+        }
+    }
+
     /// An intake's suggestions come from memory (no query): for every relevance query they name
     /// the same entries, versions and titles, in the same order, as the search that reads the
     /// rows; after an edit through this process, the new version at once.

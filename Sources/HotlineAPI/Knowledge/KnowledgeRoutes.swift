@@ -15,6 +15,7 @@ struct KnowledgeRoutes {
     struct SynonymBody: Decodable {
         var term: String?
         var canonical: String?
+        var source: String?
     }
 
     struct SearchAnswer: Encodable {
@@ -94,8 +95,11 @@ struct KnowledgeRoutes {
                 return try json(try await s.knowledge.retire(id: id))
             },
             Endpoint(.get, "/v1/kb/synonyms", .anyUser) { req, _ in
-                let q = try req.query(allowed: pageParameters)
-                return try json(Page.slice(try await s.knowledge.synonyms(), q) { $0.id })
+                let q = try req.query(allowed: pageParameters.union(["source"]))
+                var c = FieldChecker()
+                let source: SynonymTable.Source? = c.enumValue("source", q["source"], required: false)
+                try c.throwIfAny()
+                return try json(Page.slice(try await s.knowledge.synonyms(source: source), q) { $0.id })
             },
             Endpoint(.post, "/v1/kb/synonyms", .admin) { req, ctx in
                 let b = try await req.jsonBody(SynonymBody.self, context: ctx)
@@ -103,8 +107,10 @@ struct KnowledgeRoutes {
                 let term = c.requiredText("term", b.term, maxLength: 40)
                 let canonical = c.requiredText("canonical", b.canonical, maxLength: 40)
                 if let term, term == canonical { c.add("canonical", "must differ from term") }
+                let source: SynonymTable.Source = c.enumValue("source", b.source, required: false) ?? .curated
                 try c.throwIfAny()
-                let (syn, outcome) = try await s.knowledge.addSynonym(term: term!, canonical: canonical!, by: try ctx.requirePrincipal.userId)
+                let (syn, outcome) = try await s.knowledge.addSynonym(term: term!, canonical: canonical!, source: source,
+                                                                      by: try ctx.requirePrincipal.userId)
                 return try json(syn, status: outcome == .created ? .created : .ok)
             },
             Endpoint(.delete, "/v1/kb/synonyms/{id}", .admin) { _, ctx in

@@ -49,6 +49,10 @@ public struct KnowledgeIndex: Sendable {
         /// Terms the synonym table added count this much of a term the caller said, so an entry
         /// that says both the caller's word and its synonym does not get the credit twice over.
         public var expansionWeight: Float = 0.75
+        /// Terms the general thesaurus added (`SynonymTable.Source.thesaurus`: many groups, each
+        /// looser than a curated pair) count this much: below the curated synonyms. Chosen on the
+        /// tuning set with the curated synonyms removed (scripts/bench-relevance.sh, BENCHMARKS.md).
+        public var thesaurusWeight: Float = 0.6
         /// The best `rerankDepth` entries by term weight are re-ordered by how many of the
         /// caller's three-character phrases their title, keywords or question contain (word order
         /// and proximity, which term weights ignore): score × (1 + phraseWeight × share matched).
@@ -273,18 +277,21 @@ public struct KnowledgeIndex: Sendable {
                today: today, limit: limit)
     }
 
-    /// `search(terms:…)` with the terms as index keys (`ChineseText.queryTermKeys`).
-    public func search(termKeys terms: [UInt64], expansionKeys expansions: [UInt64] = [], phrases: [String] = [], today: String,
-                       limit: Int) -> [Hit] {
-        guard limit > 0, !terms.isEmpty || !expansions.isEmpty, count > 0 else { return [] }
+    /// `search(terms:…)` with the terms as index keys (`ChineseText.queryTermKeys`); the curated
+    /// synonyms' terms weigh `expansionWeight`, the thesaurus's `thesaurusWeight` (a term found
+    /// several ways counts once, at the first: the caller's, then curated, then thesaurus).
+    public func search(termKeys terms: [UInt64], expansionKeys expansions: [UInt64] = [], thesaurusKeys thesaurus: [UInt64] = [],
+                       phrases: [String] = [], today: String, limit: Int) -> [Hit] {
+        guard limit > 0, !terms.isEmpty || !expansions.isEmpty || !thesaurus.isEmpty, count > 0 else { return [] }
         let day = Self.day(today) ?? 0
         let n = Double(count)
         var scores = [Float](repeating: 0, count: slots.count)
         var touched: [Int32] = []
         var seen = Set<UInt64>()
         let weighted = terms.map { ($0, Float(1)) } + expansions.map { ($0, parameters.expansionWeight) }
+            + thesaurus.map { ($0, parameters.thesaurusWeight) }
         scores.withUnsafeMutableBufferPointer { scores in
-            for (term, weight) in weighted where seen.insert(term).inserted {
+            for (term, weight) in weighted where weight > 0 && seen.insert(term).inserted {
                 guard let t = termIds.id(term), !postings[Int(t)].isEmpty else { continue }
                 let list = postings[Int(t)]
                 let df = Double(list.count)
@@ -352,9 +359,15 @@ public struct KnowledgeIndex: Sendable {
 }
 
 /// The synonym table as search uses it: a query containing either side also searches for the
-/// other (a caller's 工钱 adds 工资; an entry written with 房本 is found by 不动产权证).
+/// other (a caller's 工钱 adds 工资; an entry written with 房本 is found by 不动产权证). Curated pairs
+/// (the KB admins') come first; the general thesaurus's pairs (db/seed/THESAURUS.md) after them,
+/// weighted lower by the index.
 public struct SynonymTable: Sendable, Equatable {
+    public enum Source: String, Sendable, CaseIterable, Codable { case curated, thesaurus }
+
+    /// Curated pairs, then thesaurus pairs (from `thesaurusStart` on).
     public private(set) var pairs: [(term: String, canonical: String)] = []
+    public private(set) var thesaurusStart = 0
     /// Both sides of every pair as scalars: needle 2i is pair i's term, 2i + 1 its canonical.
     private var needles: [[UInt32]] = []
     /// The needles by their first scalar (a query is scanned once, not once per pair).
@@ -362,8 +375,9 @@ public struct SynonymTable: Sendable, Equatable {
     /// Needles that normalise to nothing (such a side occurs in every query).
     private var empty: [Int] = []
 
-    public init(_ pairs: [(String, String)] = []) {
-        self.pairs = pairs.map { (ChineseText.normalize($0.0), ChineseText.normalize($0.1)) }
+    public init(_ curated: [(String, String)] = [], thesaurus: [(String, String)] = []) {
+        self.pairs = (curated + thesaurus).map { (ChineseText.normalize($0.0), ChineseText.normalize($0.1)) }
+        thesaurusStart = curated.count
         for (term, canonical) in self.pairs {
             for side in [term, canonical] {
                 let v = side.unicodeScalars.map(\.value)
@@ -376,16 +390,27 @@ public struct SynonymTable: Sendable, Equatable {
     /// The other side of every pair one of whose sides occurs in the query, in the table's order
     /// (a pair whose term occurs answers its canonical).
     public func expansions(for query: String) -> [String] {
-        guard !needles.isEmpty else { return [] }
+        let (curated, thesaurus) = expansionsBySource(for: query)
+        return curated + thesaurus
+    }
+
+    /// `expansions(for:)` split into the curated pairs' and the thesaurus's; a word the curated
+    /// pairs add is not repeated among the thesaurus's, and each list names a word once.
+    public func expansionsBySource(for query: String) -> (curated: [String], thesaurus: [String]) {
+        guard !needles.isEmpty else { return ([], []) }
         let q = ChineseText.normalizedScalars(query)
         var found = Set<Int>(empty)
         for i in q.indices {
             for n in byFirst[q[i]] ?? [] where !found.contains(n) && Self.occurs(needles[n], in: q, at: i) { found.insert(n) }
         }
-        guard !found.isEmpty else { return [] }
-        return pairs.indices.compactMap { i in
-            found.contains(2 * i) ? pairs[i].canonical : found.contains(2 * i + 1) ? pairs[i].term : nil
+        guard !found.isEmpty else { return ([], []) }
+        var curated: [String] = [], thesaurus: [String] = [], named = Set<String>()
+        // Pairs in table order (curated first): a pair whose term occurs answers its canonical.
+        for pair in Set(found.map { $0 / 2 }).sorted() {
+            let word = found.contains(2 * pair) ? pairs[pair].canonical : pairs[pair].term
+            if pair < thesaurusStart { curated.append(word); named.insert(word) } else if named.insert(word).inserted { thesaurus.append(word) }
         }
+        return (curated, thesaurus)
     }
 
     static func occurs(_ needle: [UInt32], in text: [UInt32], at i: Int) -> Bool {
@@ -396,6 +421,6 @@ public struct SynonymTable: Sendable, Equatable {
     }
 
     public static func == (a: SynonymTable, b: SynonymTable) -> Bool {
-        a.pairs.count == b.pairs.count && zip(a.pairs, b.pairs).allSatisfy { $0.term == $1.term && $0.canonical == $1.canonical }
+        a.thesaurusStart == b.thesaurusStart && a.pairs.count == b.pairs.count && zip(a.pairs, b.pairs).allSatisfy { $0.term == $1.term && $0.canonical == $1.canonical }
     }
 }

@@ -13,6 +13,9 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
     private let lock = ReadWriteLock()
     private var index = KnowledgeIndex()
     private var synonyms = SynonymTable()
+    /// `kb_synonyms_stamp.version` the table was read at (migration 0020): the pairs are read
+    /// again only when it moved.
+    private var synonymsVersion: Int64?
     /// What an intake's suggestions show of each indexed entry, so they need no query.
     private var summaries: [Int64: Summary] = [:]
     private let sync: Sync
@@ -52,6 +55,17 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
         lock.reading { (index.count, index.termCount, index.postingCount) }
     }
 
+    /// The whole synonym table, curated pairs first (read after the stamp: a change in between
+    /// is read now and once more next time).
+    private static func synonyms(_ db: Database) async throws -> SynonymTable {
+        var curated: [(String, String)] = [], thesaurus: [(String, String)] = []
+        for try await (term, canonical, source) in try await db.client.query(
+            "SELECT term, canonical, source FROM kb_synonyms ORDER BY id", logger: db.logger).decode((String, String, String).self) {
+            if source == SynonymTable.Source.thesaurus.rawValue { thesaurus.append((term, canonical)) } else { curated.append((term, canonical)) }
+        }
+        return SynonymTable(curated, thesaurus: thesaurus)
+    }
+
     /// Reads entries changed since `since` (nil: all) and the synonym table; returns the xmin to
     /// read from next time.
     private func refresh(_ db: Database, since: String?) async throws -> String {
@@ -64,8 +78,9 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
         var shown: [Int64: Summary] = [:]
         var gone: [Int64] = []
         let rows = try await db.client.query("""
-            WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin)
-            SELECT s.xmin, c.id, c.live, c.title, c.keywords, c.question, c.facets, c.answer,
+            WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
+                (SELECT version FROM kb_synonyms_stamp) AS synonyms_version)
+            SELECT s.xmin, s.synonyms_version, c.id, c.live, c.title, c.keywords, c.question, c.facets, c.answer,
                 c.valid_from, c.valid_to, c.code, c.version, c.responsible_unit_id, c.learned
             FROM s LEFT JOIN (
                 SELECT e.id, e.retired_at IS NULL AND v.searchable AS live, v.title, array_to_string(v.keywords, ' ') AS keywords,
@@ -76,12 +91,14 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
                 FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.current_version
                 WHERE e.changed_xid >= \(since ?? "0")::xid8) c ON true
             """, logger: db.logger)
+        var stamp: Int64 = 0
         for try await row in rows {
             // Keywords joined and category with unit in SQL: two text columns fewer to decode per entry.
-            let (x, id, live, title, keywords, question, facets, answer, from, to, code, version, unitId, learned) =
-                try row.decode((String, Int64?, Bool?, String?, String?, String?, String?, String?, String?, String?,
+            let (x, synonymsAt, id, live, title, keywords, question, facets, answer, from, to, code, version, unitId, learned) =
+                try row.decode((String, Int64, Int64?, Bool?, String?, String?, String?, String?, String?, String?, String?,
                                 String?, Int32?, Int64?, String?).self)
             xmin = x
+            stamp = synonymsAt
             guard let id else { continue }
             if live == true {
                 shown[id] = Summary(code: code ?? "", version: Int(version ?? 0), title: title ?? "", question: question ?? "",
@@ -95,14 +112,11 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
                 gone.append(id)
             }
         }
-        var pairs: [(String, String)] = []
-        for try await pair in try await db.client.query("SELECT term, canonical FROM kb_synonyms ORDER BY id", logger: db.logger)
-            .decode((String, String).self) { pairs.append(pair) }
-        let table = SynonymTable(pairs)
+        let table: SynonymTable? = lock.reading { synonymsVersion } == stamp ? nil : try await Self.synonyms(db)
         if let loader {
             let read = ContinuousClock.now
             let fresh = loader.finish()
-            lock.writing { index = fresh; synonyms = table; summaries = shown }
+            lock.writing { index = fresh; summaries = shown; if let table { synonyms = table; synonymsVersion = stamp } }
             db.logger.info("knowledge-base index loaded", metadata: [
                 "entries": "\(loaded)", "elapsed": "\(ContinuousClock.now - started)", "read": "\(read - started)"])
         } else {
@@ -110,7 +124,7 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
                 for id in gone { index.remove(id: id); summaries[id] = nil }
                 for d in docs { index.upsert(d) }
                 summaries.merge(shown) { _, new in new }
-                synonyms = table
+                if let table { synonyms = table; synonymsVersion = stamp }
             }
         }
         return xmin

@@ -156,26 +156,43 @@ public struct KnowledgeStore: Sendable {
         public var id: String
         public var term: String
         public var canonical: String
+        public var source: SynonymTable.Source
     }
 
-    public func synonyms() async throws -> [Synonym] {
+    /// The table by canonical then term; with `source`, only that source's pairs.
+    public func synonyms(source: SynonymTable.Source? = nil) async throws -> [Synonym] {
         var out: [Synonym] = []
-        for try await (id, t, c) in try await db.client.query("SELECT id, term, canonical FROM kb_synonyms ORDER BY canonical, term", logger: db.logger).decode((Int64, String, String).self) {
-            out.append(Synonym(id: String(id), term: t, canonical: c))
+        for try await (id, t, c, s) in try await db.client.query("""
+            SELECT id, term, canonical, source FROM kb_synonyms WHERE \(source?.rawValue)::text IS NULL OR source = \(source?.rawValue)
+            ORDER BY canonical, term
+            """, logger: db.logger).decode((Int64, String, String, String).self) {
+            out.append(Synonym(id: String(id), term: t, canonical: c, source: SynonymTable.Source(rawValue: s) ?? .curated))
         }
         return out
     }
 
-    public func addSynonym(term: String, canonical: String, by user: Int64?) async throws -> (Synonym, Outcome) {
-        defer { db.knowledgeIndex.invalidate() }
-        for try await id in try await db.client.query("""
-            INSERT INTO kb_synonyms (term, canonical, created_by) VALUES (\(term), \(canonical), \(user))
-            ON CONFLICT (term, canonical) DO NOTHING RETURNING id
-            """, logger: db.logger).decode(Int64.self) {
-            return (Synonym(id: String(id), term: term, canonical: canonical), .created)
+    /// Adds the pair. A pair already present is unchanged — unless it came from the thesaurus and
+    /// is now added as curated, which promotes it (an admin's word outranks the dataset's).
+    /// Nothing is written when nothing changes, so re-importing a file does not make every
+    /// process re-read the table.
+    public func addSynonym(term: String, canonical: String, source: SynonymTable.Source = .curated, by user: Int64?) async throws -> (Synonym, Outcome) {
+        func made(_ id: Int64, _ s: SynonymTable.Source) -> Synonym { Synonym(id: String(id), term: term, canonical: canonical, source: s) }
+        for try await (id, was) in try await db.client.query(
+            "SELECT id, source FROM kb_synonyms WHERE term = \(term) AND canonical = \(canonical)", logger: db.logger).decode((Int64, String).self) {
+            guard was == SynonymTable.Source.thesaurus.rawValue, source == .curated else { return (made(id, SynonymTable.Source(rawValue: was) ?? .curated), .unchanged) }
         }
-        for try await id in try await db.client.query("SELECT id FROM kb_synonyms WHERE term = \(term) AND canonical = \(canonical)", logger: db.logger).decode(Int64.self) {
-            return (Synonym(id: String(id), term: term, canonical: canonical), .unchanged)
+        defer { db.knowledgeIndex.invalidate() }
+        for try await (id, inserted) in try await db.client.query("""
+            INSERT INTO kb_synonyms (term, canonical, source, created_by) VALUES (\(term), \(canonical), \(source.rawValue), \(user))
+            ON CONFLICT (term, canonical) DO UPDATE SET source = 'curated' WHERE EXCLUDED.source = 'curated'
+            RETURNING id, xmax = 0
+            """, logger: db.logger).decode((Int64, Bool).self) {
+            return (made(id, source), inserted ? .created : .updated)
+        }
+        // A concurrent add of the same pair won (DO UPDATE's WHERE was false): it is there now.
+        for try await (id, was) in try await db.client.query(
+            "SELECT id, source FROM kb_synonyms WHERE term = \(term) AND canonical = \(canonical)", logger: db.logger).decode((Int64, String).self) {
+            return (made(id, SynonymTable.Source(rawValue: was) ?? .curated), .unchanged)
         }
         throw StoreError.conflict("synonym not saved")
     }
@@ -282,9 +299,10 @@ public struct KnowledgeStore: Sendable {
     /// The ranking both `search` and `suggest` use: the text's terms, its synonyms' expansions.
     private static func rank(_ text: String, _ index: KnowledgeIndex, _ synonyms: SynonymTable, today: String,
                              limit: Int) -> ([KnowledgeIndex.Hit], [String]) {
-        let extra = synonyms.expansions(for: text)
-        return (index.search(termKeys: ChineseText.queryTermKeys(text), expansionKeys: ChineseText.queryTermKeys(extra.joined(separator: " ")),
-                             phrases: [text] + extra, today: today, limit: limit), extra)
+        let (curated, thesaurus) = synonyms.expansionsBySource(for: text)
+        return (index.search(termKeys: ChineseText.queryTermKeys(text), expansionKeys: ChineseText.queryTermKeys(curated.joined(separator: " ")),
+                             thesaurusKeys: ChineseText.queryTermKeys(thesaurus.joined(separator: " ")),
+                             phrases: [text] + curated, today: today, limit: limit), curated + thesaurus)
     }
 
     private static func rounded(_ score: Double) -> Double { (score * 1000).rounded() / 1000 }
