@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N="${1:-100000}"; SECS="${2:-20}"; PORT=8091
 BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
 export DATABASE_URL="$BASE/bench_kb" HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PORT=$PORT LOG_LEVEL=info
-swift build -c release --product hotline >/dev/null
+swift build -c release --product hotline >/dev/null && swift build -c release --product hotline-bench >/dev/null
 BIN="$(swift build -c release --show-bin-path)/hotline"
 BENCH="$(swift build -c release --show-bin-path)/hotline-bench"
 if [ "${REUSE:-0}" = 1 ]; then   # keep the generated base from the last run
