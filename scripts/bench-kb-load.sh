@@ -3,7 +3,7 @@
 # (plus the 60 real ones) and LEARNED=K learned phrasings each in a scratch database (made once,
 # kept as bench_kb_load_N_K), then RUNS times: start the release server, one search (which waits
 # for the first load), print the log line ("elapsed" whole load, "read" the rows), stop.
-# Usage: [LEARNED=K] scripts/bench-kb-load.sh [N=100000] [RUNS=4]
+# Usage: [LEARNED=K] [HOTLINE_BIN=another build] scripts/bench-kb-load.sh [N=100000] [RUNS=4]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N="${1:-100000}"; RUNS="${2:-4}"; PORT=8094; K="${LEARNED:-0}"
@@ -12,7 +12,7 @@ DB="bench_kb_load_${N}_${K}"
 export DATABASE_URL="$BASE/$DB" HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PORT=$PORT LOG_LEVEL=info
 swift build -c release --product hotline >/dev/null
 swift build -c release --product hotline-bench >/dev/null
-BIN="$(swift build -c release --show-bin-path)/hotline"
+BIN="${HOTLINE_BIN:-$(swift build -c release --show-bin-path)/hotline}"
 BENCH="$(swift build -c release --show-bin-path)/hotline-bench"
 if ! psql -X -tA "$BASE/postgres" -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
   psql -X -q "$BASE/postgres" -c "CREATE DATABASE $DB"

@@ -3,13 +3,14 @@
 # database, the release server, wrk with random caller-style queries at several concurrencies.
 # LEARNED=K adds K learned phrasings per synthetic entry. The serve log's index load is printed.
 # Usage: [LEARNED=K] scripts/bench-kb.sh [N=100000] [SECONDS=20]
+#        REUSE=1 keeps the last run's base; HOTLINE_BIN=/path/to/hotline serves another build on it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N="${1:-100000}"; SECS="${2:-20}"; PORT=8091
 BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
 export DATABASE_URL="$BASE/bench_kb" HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PORT=$PORT LOG_LEVEL=info
 swift build -c release --product hotline >/dev/null && swift build -c release --product hotline-bench >/dev/null
-BIN="$(swift build -c release --show-bin-path)/hotline"
+BIN="${HOTLINE_BIN:-$(swift build -c release --show-bin-path)/hotline}"
 BENCH="$(swift build -c release --show-bin-path)/hotline-bench"
 if [ "${REUSE:-0}" = 1 ]; then   # keep the generated base from the last run
   "$BIN" migrate >/dev/null

@@ -290,6 +290,20 @@ public enum ChineseText {
         return queryTokens(normalizedScalars(text), bigram: bigramKey, unigram: unigramKey, word: { wordHash($0) & wordMask })
     }
 
+    /// Every Han character of `text` that is not a stop word, once each, as index keys: what a
+    /// caller's words share with an entry's title and question when no two-character term does
+    /// (对门的狗整夜叫 and 邻居养狗不拴绳还乱叫 share 狗 and 叫, no bigram).
+    public static func queryCharacterKeys(_ text: String) -> [UInt64] {
+        if segmenter != nil { return [] }
+        var seen = Set<UInt64>(), out: [UInt64] = []
+        for v in normalizedScalars(text) where isHan(v) {
+            let k = unigramKey(v)
+            if !stopUnigramKeys.contains(k), seen.insert(k).inserted { out.append(k) }
+            if out.count == 64 { break }
+        }
+        return out
+    }
+
     /// `normalize(text)`'s scalars.
     static func normalizedScalars(_ text: String) -> [UInt32] {
         var out: [UInt32] = []

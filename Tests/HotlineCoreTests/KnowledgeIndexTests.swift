@@ -23,6 +23,33 @@ import Testing
         #expect(hits == hits.sorted { $0.score > $1.score })
     }
 
+    /// A paraphrase that shares no two-character term with the entry still shares characters with
+    /// its title and question: they count `characterWeight` of a term (never where a term
+    /// matches better), every character once but stop words (对, 的), and not at all at weight 0.
+    @Test func sharedCharactersFindParaphrasesBelowSharedTerms() {
+        func index(_ weight: Float) -> KnowledgeIndex {
+            var p = KnowledgeIndex.Parameters(); p.characterWeight = weight
+            var index = KnowledgeIndex(parameters: p)
+            index.upsert(Self.doc(1, "犬只扰民", question: "邻居养狗不拴绳还乱叫"))
+            index.upsert(Self.doc(2, "夜间施工噪声", question: "工地整夜施工"))
+            index.upsert(Self.doc(3, "对门违建", question: "对门搭棚子"))
+            return index
+        }
+        let query = "对门的狗整夜叫"
+        #expect(ChineseText.queryCharacterKeys(query) == ["门", "狗", "整", "夜", "叫"].map(ChineseText.termKey))
+        #expect(ChineseText.queryCharacterKeys("的了吗").isEmpty)
+        func search(_ i: KnowledgeIndex, _ q: String) -> [Int64] {
+            i.search(termKeys: ChineseText.queryTermKeys(q), characterKeys: ChineseText.queryCharacterKeys(q), today: "2026-11-22", limit: 3).map(\.id)
+        }
+        // Without characters the bigrams 对门 and 整夜 point at the wrong entries only.
+        #expect(!search(index(0), query).contains(1))
+        let found = search(index(0.5), query)
+        #expect(found.contains(1), "\(found)")
+        // Where the caller's two-character terms match, they still decide.
+        #expect(search(index(0.5), "工地整夜施工太吵").first == 2)
+        #expect(search(index(0.5), "养狗不拴绳").first == 1)
+    }
+
     @Test func validityWindowIsInclusiveInLocalDays() {
         var index = KnowledgeIndex()
         index.upsert(Self.doc(1, "冬季供暖", from: "2026-11-15", to: "2027-03-15"))

@@ -69,6 +69,9 @@ import Testing
             print("kb relevance held-out: cold hit@1 \(cold.atOne) hit@3 \(cold.atThree); learned hit@1 \(learned.atOne) hit@3 \(learned.atThree)")
             #expect(learned.hit3 > cold.hit3 && learned.hit1 > cold.hit1, "cold \(cold.hit1)/\(cold.hit3), learned \(learned.hit1)/\(learned.hit3)")
             #expect(tuningLearned.hit3 >= tuningCold.hit3)
+            // A floor under what BENCHMARKS.md reports (0.917 cold, 0.983 learned), with room for the
+            // one query incremental upserts can move: a regression guard, never a target tuned on.
+            #expect(cold.atThree >= 0.85 && learned.atThree >= 0.93, "cold \(cold.atThree), learned \(learned.atThree)")
         }
     }
 
@@ -164,16 +167,17 @@ import Testing
             let reader = KnowledgeStore(db: Database(client: db.client, logger: db.logger,
                                                      knowledgeIndex: KnowledgeIndexCache(refreshInterval: .milliseconds(300))), zone: zone)
             var r = KnowledgeEntry.Raw()
-            r.code = "T7"; r.title = "萤火虫观赏点开放"; r.answer = "湿地公园夏季夜间开放，须预约。"
+            r.code = "T7"; r.title = "西红柿种植技术指导"; r.answer = "农技站免费上门指导。"
             _ = try await writer.save(try KnowledgeEntry.validate(r), by: nil, upsert: false)
-            let query = "晚上去哪看流萤"
+            // No character in common with the entry either (single characters count too).
+            let query = "番茄苗长虫"
             try await Task.sleep(for: .milliseconds(350))
             #expect(try await reader.search(query, limit: 3).allSatisfy { $0.entry.code != "T7" })
             func stamp() async throws -> Int64 {
                 try await db.client.query("SELECT version FROM kb_synonyms_stamp", logger: db.logger).decode(Int64.self).reduce(0) { $0 + $1 }
             }
             let before = try await stamp()
-            let (added, outcome) = try await writer.addSynonym(term: "流萤", canonical: "萤火虫", source: .thesaurus, by: nil)
+            let (added, outcome) = try await writer.addSynonym(term: "番茄", canonical: "西红柿", source: .thesaurus, by: nil)
             #expect(outcome == .created && added.source == .thesaurus)
             #expect(try await stamp() > before)
             try await Task.sleep(for: .milliseconds(350))
@@ -181,16 +185,16 @@ import Testing
             #expect(loose.entry.code == "T7")
             // The same pair again, from the thesaurus: nothing written, the stamp stays.
             let stamped = try await stamp()
-            let (_, again) = try await writer.addSynonym(term: "流萤", canonical: "萤火虫", source: .thesaurus, by: nil)
+            let (_, again) = try await writer.addSynonym(term: "番茄", canonical: "西红柿", source: .thesaurus, by: nil)
             #expect(again == .unchanged)
             #expect(try await stamp() == stamped)
             // An admin adds it as curated: promoted, one row, and it now counts more.
-            let (promoted, how) = try await writer.addSynonym(term: "流萤", canonical: "萤火虫", source: .curated, by: nil)
+            let (promoted, how) = try await writer.addSynonym(term: "番茄", canonical: "西红柿", source: .curated, by: nil)
             #expect(how == .updated && promoted.source == .curated && promoted.id == added.id)
-            #expect(try await writer.synonyms(source: .thesaurus).allSatisfy { $0.term != "流萤" })
-            #expect(try await writer.synonyms(source: .curated).filter { $0.term == "流萤" }.count == 1)
-            #expect(try await writer.addSynonym(term: "流萤", canonical: "萤火虫", source: .thesaurus, by: nil).1 == .unchanged)
-            #expect(try await writer.synonyms().first { $0.term == "流萤" }?.source == .curated)
+            #expect(try await writer.synonyms(source: .thesaurus).allSatisfy { $0.term != "番茄" })
+            #expect(try await writer.synonyms(source: .curated).filter { $0.term == "番茄" }.count == 1)
+            #expect(try await writer.addSynonym(term: "番茄", canonical: "西红柿", source: .thesaurus, by: nil).1 == .unchanged)
+            #expect(try await writer.synonyms().first { $0.term == "番茄" }?.source == .curated)
             try await Task.sleep(for: .milliseconds(350))
             let firm = try #require(try await reader.search(query, limit: 3).first)
             #expect(firm.entry.code == "T7" && firm.score > loose.score, "\(firm.score) \(loose.score)")

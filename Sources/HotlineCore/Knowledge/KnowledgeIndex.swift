@@ -53,6 +53,12 @@ public struct KnowledgeIndex: Sendable {
         /// looser than a curated pair) count this much: below the curated synonyms. Chosen on the
         /// tuning set with the curated synonyms removed (scripts/bench-relevance.sh, BENCHMARKS.md).
         public var thesaurusWeight: Float = 0.6
+        /// Single characters of the caller's words that a two-character term already covers
+        /// count this much (matched against titles, keywords and questions, which keep their
+        /// characters): a paraphrase that shares no bigram with the entry still shares its 狗.
+        /// Chosen on the tuning set (0 / 0.1 / 0.2 / 0.3 / 0.5 / 0.7 / 1.0, with and without
+        /// questions' characters, with and without synonyms, cold and learned: BENCHMARKS.md).
+        public var characterWeight: Float = 0.5
         /// The best `rerankDepth` entries by term weight are re-ordered by how many of the
         /// caller's three-character phrases their title, keywords or question contain (word order
         /// and proximity, which term weights ignore): score × (1 + phraseWeight × share matched).
@@ -187,8 +193,8 @@ public struct KnowledgeIndex: Sendable {
     /// A full load of this many entries or more is built on every core (`Loader`).
     static let sharedFrom = 4096
 
-    /// The entry's fields as term keys: title and keywords (with single characters), question,
-    /// facets, answer, learned phrasings.
+    /// The entry's fields as term keys: title and keywords, question (both with single
+    /// characters), facets, answer, learned phrasings.
     static func fields(_ doc: Document) -> [[UInt64]] {
         (0..<fieldCount).map { f in
             var keys: [UInt64] = []
@@ -200,7 +206,7 @@ public struct KnowledgeIndex: Sendable {
     static func appendKeys(_ doc: Document, field: Int, into keys: inout [UInt64]) {
         switch field {
         case 0: ChineseText.appendTermKeys(doc.title, unigrams: true, into: &keys)
-        case 1: ChineseText.appendTermKeys(doc.question, unigrams: false, into: &keys)
+        case 1: ChineseText.appendTermKeys(doc.question, unigrams: true, into: &keys)
         case 2: ChineseText.appendTermKeys(doc.facets, unigrams: false, into: &keys)
         case 3: ChineseText.appendTermKeys(doc.answer, unigrams: false, into: &keys)
         default: ChineseText.appendTermKeys(doc.learned, unigrams: false, into: &keys)
@@ -281,7 +287,7 @@ public struct KnowledgeIndex: Sendable {
     /// synonyms' terms weigh `expansionWeight`, the thesaurus's `thesaurusWeight` (a term found
     /// several ways counts once, at the first: the caller's, then curated, then thesaurus).
     public func search(termKeys terms: [UInt64], expansionKeys expansions: [UInt64] = [], thesaurusKeys thesaurus: [UInt64] = [],
-                       phrases: [String] = [], today: String, limit: Int) -> [Hit] {
+                       characterKeys characters: [UInt64] = [], phrases: [String] = [], today: String, limit: Int) -> [Hit] {
         guard limit > 0, !terms.isEmpty || !expansions.isEmpty || !thesaurus.isEmpty, count > 0 else { return [] }
         let day = Self.day(today) ?? 0
         let n = Double(count)
@@ -289,7 +295,7 @@ public struct KnowledgeIndex: Sendable {
         var touched: [Int32] = []
         var seen = Set<UInt64>()
         let weighted = terms.map { ($0, Float(1)) } + expansions.map { ($0, parameters.expansionWeight) }
-            + thesaurus.map { ($0, parameters.thesaurusWeight) }
+            + thesaurus.map { ($0, parameters.thesaurusWeight) } + characters.map { ($0, parameters.characterWeight) }
         scores.withUnsafeMutableBufferPointer { scores in
             for (term, weight) in weighted where weight > 0 && seen.insert(term).inserted {
                 guard let t = termIds.id(term), !postings[Int(t)].isEmpty else { continue }

@@ -302,6 +302,7 @@ public struct KnowledgeStore: Sendable {
         let (curated, thesaurus) = synonyms.expansionsBySource(for: text)
         return (index.search(termKeys: ChineseText.queryTermKeys(text), expansionKeys: ChineseText.queryTermKeys(curated.joined(separator: " ")),
                              thesaurusKeys: ChineseText.queryTermKeys(thesaurus.joined(separator: " ")),
+                             characterKeys: index.parameters.characterWeight > 0 ? ChineseText.queryCharacterKeys(text) : [],
                              phrases: [text] + curated, today: today, limit: limit), curated + thesaurus)
     }
 
