@@ -121,14 +121,20 @@ import Testing
         }
     }
 
+    /// A store writing through this process's index and one reading through its own, refreshed
+    /// every 300 ms: two instances over one database.
+    static func twoInstances(_ db: Database) throws -> (writer: KnowledgeStore, reader: KnowledgeStore) {
+        let zone = try ServiceClockZone()
+        return (KnowledgeStore(db: db, zone: zone),
+                KnowledgeStore(db: Database(client: db.client, logger: db.logger,
+                                            knowledgeIndex: KnowledgeIndexCache(refreshInterval: .milliseconds(300))), zone: zone))
+    }
+
     /// Another instance (its own index over the same database) sees edits at its next refresh,
     /// including a change whose transaction began before and committed after that instance last read.
     @Test func otherInstancesSeeEditsIncludingLateCommits() async throws {
         try await TestDatabase.with { db in
-            let zone = try ServiceClockZone()
-            let writer = KnowledgeStore(db: db, zone: zone)
-            let reader = KnowledgeStore(db: Database(client: db.client, logger: db.logger,
-                                                     knowledgeIndex: KnowledgeIndexCache(refreshInterval: .milliseconds(300))), zone: zone)
+            let (writer, reader) = try Self.twoInstances(db)
             var r = KnowledgeEntry.Raw()
             r.code = "T9"; r.title = "电动自行车上牌"; r.answer = "携带购车发票到交警车管所办理。"
             #expect(try await reader.search("电瓶车上牌照", limit: 3).allSatisfy { $0.entry.code != "T9" })
@@ -162,10 +168,7 @@ import Testing
     /// and a curated add of a thesaurus pair promotes it; adding a pair again writes nothing.
     @Test func thesaurusPairsWeighLessAndReachOtherInstances() async throws {
         try await TestDatabase.with { db in
-            let zone = try ServiceClockZone()
-            let writer = KnowledgeStore(db: db, zone: zone)
-            let reader = KnowledgeStore(db: Database(client: db.client, logger: db.logger,
-                                                     knowledgeIndex: KnowledgeIndexCache(refreshInterval: .milliseconds(300))), zone: zone)
+            let (writer, reader) = try Self.twoInstances(db)
             var r = KnowledgeEntry.Raw()
             r.code = "T7"; r.title = "西红柿种植技术指导"; r.answer = "农技站免费上门指导。"
             _ = try await writer.save(try KnowledgeEntry.validate(r), by: nil, upsert: false)
