@@ -23,6 +23,7 @@ struct Relevance: AsyncParsableCommand {
     @Option(help: "Synonym term weights, comma-separated") var expansion: String?
     @Option(help: "Thesaurus term weights, comma-separated") var thesaurus: String?
     @Option(help: "Weights of the caller's single characters, comma-separated") var characters: String?
+    @Option(help: "How many characters must meet in an entry no term matched, comma-separated") var charactersAlone: String?
     @Option(help: "Phrase-match weights, comma-separated") var phrase: String?
     @Option(help: "BM25 b of learned phrasings, comma-separated") var learnedB: String?
     @Option(help: "CSV of answered calls (title,content,expected) to replay between a cold and a learned measurement")
@@ -43,10 +44,10 @@ struct Relevance: AsyncParsableCommand {
         var grid: [KnowledgeIndex.Parameters] = []
         for w in weightSets { for k in try list(k1, base.k1) { for bb in try list(b, base.b) { for e in try list(expansion, Double(base.expansionWeight)) {
             for ph in try list(phrase, Double(base.phraseWeight)) { for lb in try list(learnedB, base.learnedB) {
-                for th in try list(thesaurus, Double(base.thesaurusWeight)) { for ch in try list(characters, Double(base.characterWeight)) {
-                    var p = base; p.characterWeight = Float(ch); p.weights = w.count == 5 ? w : w + [base.weights[4]]; p.k1 = k; p.b = bb; p.expansionWeight = Float(e)
+                for th in try list(thesaurus, Double(base.thesaurusWeight)) { for ch in try list(characters, Double(base.characterWeight)) { for ca in try list(charactersAlone, Double(base.charactersAlone)) {
+                    var p = base; p.characterWeight = Float(ch); p.charactersAlone = Int(ca); p.weights = w.count == 5 ? w : w + [base.weights[4]]; p.k1 = k; p.b = bb; p.expansionWeight = Float(e)
                     p.phraseWeight = Float(ph); p.learnedB = lb; p.thesaurusWeight = Float(th); grid.append(p)
-                } }
+                } } }
             } }
         } } } }
         let combinations = grid
@@ -61,8 +62,8 @@ struct Relevance: AsyncParsableCommand {
                     if misses {
                         for m in r.misses { print("  \(m.query) → want \(m.expected), got \(m.got.map { "\($0.entry.code) \($0.entry.title) \($0.score)" })") }
                     }
-                    print(String(format: "%@weights %@ k1 %.2f b %.2f expansion %.2f thesaurus %.2f characters %.2f phrase %.2f learned-b %.2f: %d queries, hit@1 = %.3f, hit@3 = %.3f",
-                                 label, p.weights.map { String($0) }.joined(separator: ","), p.k1, p.b, Double(p.expansionWeight), Double(p.thesaurusWeight), Double(p.characterWeight),
+                    print(String(format: "%@weights %@ k1 %.2f b %.2f expansion %.2f thesaurus %.2f characters %.2f alone %ld phrase %.2f learned-b %.2f: %d queries, hit@1 = %.3f, hit@3 = %.3f",
+                                 label, p.weights.map { String($0) }.joined(separator: ","), p.k1, p.b, Double(p.expansionWeight), Double(p.thesaurusWeight), Double(p.characterWeight), p.charactersAlone,
                                  Double(p.phraseWeight), p.learnedB, r.queries, r.atOne, r.atThree))
                 }
             }

@@ -25,7 +25,8 @@ import Testing
 
     /// A paraphrase that shares no two-character term with the entry still shares characters with
     /// its title and question: they count `characterWeight` of a term (never where a term
-    /// matches better), every character once but stop words (对, 的), and not at all at weight 0.
+    /// matches better), every character once but stop words (对, 的), and not at all at weight 0;
+    /// an entry only characters found needs `charactersAlone` of them.
     @Test func sharedCharactersFindParaphrasesBelowSharedTerms() {
         func index(_ weight: Float) -> KnowledgeIndex {
             var p = KnowledgeIndex.Parameters(); p.characterWeight = weight
@@ -45,6 +46,13 @@ import Testing
         #expect(!search(index(0), query).contains(1))
         let found = search(index(0.5), query)
         #expect(found.contains(1), "\(found)")
+        // One shared character alone (施 of 施舍) is no answer unless `charactersAlone` is 1.
+        #expect(search(index(0.5), "施舍").isEmpty)
+        #expect(search(index(0.5), "施工").first == 2)
+        var one = KnowledgeIndex.Parameters(); one.characterWeight = 0.5; one.charactersAlone = 1
+        var loose = KnowledgeIndex(parameters: one)
+        loose.upsert(Self.doc(2, "夜间施工噪声", question: "工地整夜施工"))
+        #expect(search(loose, "施舍") == [2])
         // Where the caller's two-character terms match, they still decide.
         #expect(search(index(0.5), "工地整夜施工太吵").first == 2)
         #expect(search(index(0.5), "养狗不拴绳").first == 1)

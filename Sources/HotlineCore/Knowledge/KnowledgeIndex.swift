@@ -59,6 +59,9 @@ public struct KnowledgeIndex: Sendable {
         /// Chosen on the tuning set (0 / 0.1 / 0.2 / 0.3 / 0.5 / 0.7 / 1.0, with and without
         /// questions' characters, with and without synonyms, cold and learned: BENCHMARKS.md).
         public var characterWeight: Float = 0.5
+        /// An entry no term of the caller's matched is a result only when this many of the
+        /// caller's characters meet in it.
+        public var charactersAlone = 2
         /// The best `rerankDepth` entries by term weight are re-ordered by how many of the
         /// caller's three-character phrases their title, keywords or question contain (word order
         /// and proximity, which term weights ignore): score × (1 + phraseWeight × share matched).
@@ -295,10 +298,15 @@ public struct KnowledgeIndex: Sendable {
         var touched: [Int32] = []
         var seen = Set<UInt64>()
         let weighted = terms.map { ($0, Float(1)) } + expansions.map { ($0, parameters.expansionWeight) }
-            + thesaurus.map { ($0, parameters.thesaurusWeight) } + characters.map { ($0, parameters.characterWeight) }
+            + thesaurus.map { ($0, parameters.thesaurusWeight) }
+        // Single characters count only beside what the terms found, or where several of them meet
+        // in one entry: one shared 天 is not an answer.
+        let characters = parameters.characterWeight > 0 ? characters : []
+        var characterMatches = [UInt8](repeating: 0, count: characters.isEmpty ? 0 : slots.count)
+        var termTouched = 0
         scores.withUnsafeMutableBufferPointer { scores in
-            for (term, weight) in weighted where weight > 0 && seen.insert(term).inserted {
-                guard let t = termIds.id(term), !postings[Int(t)].isEmpty else { continue }
+            func add(_ term: UInt64, _ weight: Float, counting: Bool) {
+                guard weight > 0, seen.insert(term).inserted, let t = termIds.id(term), !postings[Int(t)].isEmpty else { return }
                 let list = postings[Int(t)]
                 let df = Double(list.count)
                 let idf = weight * Float(log(1 + (n - df + 0.5) / (df + 0.5)) / 255)
@@ -307,15 +315,20 @@ public struct KnowledgeIndex: Sendable {
                         let s = Int(p >> 8)
                         if scores[s] == 0 { touched.append(Int32(s)) }
                         scores[s] += idf * Float(p & 0xFF)
+                        if counting, characterMatches[s] < UInt8.max { characterMatches[s] += 1 }
                     }
                 }
             }
+            for (term, weight) in weighted { add(term, weight, counting: false) }
+            termTouched = touched.count
+            for c in characters { add(c, parameters.characterWeight, counting: true) }
         }
         let depth = max(limit, parameters.rerankDepth)
         var top: [(Float, Int64, Int32)] = []
-        for s in touched {
+        for (i, s) in touched.enumerated() {
             let slot = slots[Int(s)]
             guard slot.alive, slot.from <= day, day <= slot.to else { continue }
+            if i >= termTouched, characterMatches[Int(s)] < parameters.charactersAlone { continue }
             let item = (scores[Int(s)], slot.id, s)
             if top.count == depth, let last = top.last, !Self.better((item.0, item.1), (last.0, last.1)) { continue }
             let at = top.firstIndex { Self.better((item.0, item.1), ($0.0, $0.1)) } ?? top.count
