@@ -31,6 +31,25 @@ import Testing
         }
     }
 
+    /// Questions the knowledge base cannot answer (the negative set `charactersAlone` was chosen
+    /// on) get no suggestion from a shared character or two: at most one of them gets anything,
+    /// and nothing any of them gets scores as useful (so they stay 知识盲区).
+    @Test func unrelatedQuestionsGetNoOneCharacterAnswers() async throws {
+        let unrelated = ["火星上有没有外星人", "今天天气怎么样", "我想订一份外卖", "周杰伦的新歌叫什么", "帮我查一下股票行情", "月亮为什么是圆的"]
+        try await TestDatabase.with { db in
+            let kb = KnowledgeStore(db: db, zone: try ServiceClockZone())
+            var answered = 0
+            for q in unrelated {
+                let hits = try await kb.search(q, limit: 3)
+                if !hits.isEmpty { answered += 1 }
+                #expect(hits.allSatisfy { $0.score < KnowledgeGaps.usefulScore }, "\(q): \(hits.map { ($0.entry.code, $0.score) })")
+            }
+            #expect(answered <= 1, "\(answered) of \(unrelated.count) unrelated questions got results")
+            // The same questions' words said about a real matter still find it.
+            #expect(try await kb.search("楼下的狗半夜叫个不停", limit: 3).contains { $0.entry.code == "KB0107" })
+        }
+    }
+
     static func fixture(_ name: String) throws -> String {
         try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)"), encoding: .utf8)
     }
