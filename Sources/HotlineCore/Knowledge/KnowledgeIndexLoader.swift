@@ -65,6 +65,11 @@ extension KnowledgeIndex {
             var cut = Cut()
             var keys: [UInt64] = []
             cut.lengths.reserveCapacity(docs.count * KnowledgeIndex.fieldCount)
+            // About one token per Han character (three UTF-8 bytes), twice in the fields that keep
+            // single characters: reserved once, so the chunk's tokens are not copied as they grow.
+            cut.tokens.reserveCapacity(docs.reduce(0) { n, d in
+                n + (2 * (d.title.utf8.count + d.question.utf8.count) + d.facets.utf8.count + d.answer.utf8.count + d.learned.utf8.count) / 3
+            })
             for doc in docs {
                 cut.slots.append(KnowledgeIndex.slot(doc))
                 for f in 0..<KnowledgeIndex.fieldCount {
@@ -111,6 +116,8 @@ extension KnowledgeIndex {
             var terms = cuts[0].terms
             var postingTerms = weighed[0].terms, postings = weighed[0].postings
             var slots = cuts[0].slots
+            let total = weighed.reduce(0) { $0 + $1.postings.count }
+            postingTerms.reserveCapacity(total); postings.reserveCapacity(total); slots.reserveCapacity(n)
             weighed[0] = Weighed()
             for c in 1..<cuts.count {
                 let global = cuts[c].terms.keysInOrder.map { terms.idInserting($0).id }
