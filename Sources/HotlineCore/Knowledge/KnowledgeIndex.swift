@@ -139,34 +139,57 @@ public struct KnowledgeIndex: Sendable {
     }
 
     /// The index of entries already cut and weighed elsewhere (`Loader`): their slots in order,
-    /// the terms, every posting with its term id in slot order, the fields' summed lengths.
-    init(parameters: Parameters, slots: [Slot], terms: TermTable, postingTerms: [Int32], postings: [UInt32], lengthSums: [Double]) {
+    /// the terms, every posting with its term id in slot order (in parts, each part's term ids
+    /// through its `map` when it has one), the fields' summed lengths.
+    init(parameters: Parameters, slots: [Slot], terms: TermTable, parts: [PostingPart], lengthSums: [Double]) {
         self.init(parameters: parameters)
         self.slots = slots
         slotOf.reserveCapacity(slots.count)
         for (i, s) in slots.enumerated() { slotOf[s.id] = Int32(i) }
         termIds = terms
-        self.postings = Self.cut(terms: terms.count, postingTerms, postings)
+        self.postings = Self.cut(terms: terms.count, parts)
         self.lengthSums = lengthSums
         added = slots.count
     }
 
-    /// Postings gathered flat, cut into one list per term: a counting sort by term, in which
-    /// each term's postings keep their order (slot order). One list append per posting instead
-    /// would miss the cache on every posting (12 s instead of ~2 s at 100,000 entries with
-    /// learned phrasings).
+    /// Postings with their term ids, in slot order; `map` (if any) turns its ids into the index's.
+    struct PostingPart: Sendable {
+        var map: [Int32]?
+        var terms: [Int32]
+        var postings: [UInt32]
+    }
+
     static func cut(terms: Int, _ postingTerms: [Int32], _ postings: [UInt32]) -> [[UInt32]] {
-        let n = postingTerms.count
+        cut(terms: terms, [PostingPart(map: nil, terms: postingTerms, postings: postings)])
+    }
+
+    /// Postings gathered flat, cut into one list per term: a counting sort by term, in which
+    /// each term's postings keep their order (part by part, in slot order). One list append per
+    /// posting instead would miss the cache on every posting (12 s instead of ~2 s at 100,000
+    /// entries with learned phrasings); the parts are read where they are, never merged first.
+    static func cut(terms: Int, _ parts: [PostingPart]) -> [[UInt32]] {
+        func each(_ part: PostingPart, _ body: (Int, Int) -> Void) {
+            part.terms.withUnsafeBufferPointer { ts in
+                if let map = part.map {
+                    map.withUnsafeBufferPointer { map in for k in 0..<ts.count { body(k, Int(map[Int(ts[k])])) } }
+                } else {
+                    for k in 0..<ts.count { body(k, Int(ts[k])) }
+                }
+            }
+        }
+        let n = parts.reduce(0) { $0 + $1.terms.count }
         var start = [Int](repeating: 0, count: terms + 1)
-        postingTerms.withUnsafeBufferPointer { ts in for t in ts { start[Int(t) + 1] += 1 } }
-        for t in 0..<terms { start[t + 1] += start[t] }
+        start.withUnsafeMutableBufferPointer { start in
+            for part in parts { each(part) { _, t in start[t + 1] += 1 } }
+            for t in 0..<terms { start[t + 1] += start[t] }
+        }
         var flat = [UInt32](repeating: 0, count: n)
         var cursor = start
         flat.withUnsafeMutableBufferPointer { flat in
             cursor.withUnsafeMutableBufferPointer { cursor in
-                postingTerms.withUnsafeBufferPointer { ts in
-                    postings.withUnsafeBufferPointer { ps in
-                        for k in 0..<n { let t = Int(ts[k]); flat[cursor[t]] = ps[k]; cursor[t] += 1 }
+                for part in parts {
+                    part.postings.withUnsafeBufferPointer { ps in
+                        each(part) { k, t in flat[cursor[t]] = ps[k]; cursor[t] += 1 }
                     }
                 }
             }

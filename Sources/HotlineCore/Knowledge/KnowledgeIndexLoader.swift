@@ -114,19 +114,17 @@ extension KnowledgeIndex {
                 }
             }
             var terms = cuts[0].terms
-            var postingTerms = weighed[0].terms, postings = weighed[0].postings
             var slots = cuts[0].slots
-            let total = weighed.reduce(0) { $0 + $1.postings.count }
-            postingTerms.reserveCapacity(total); postings.reserveCapacity(total); slots.reserveCapacity(n)
+            slots.reserveCapacity(n)
+            var parts = [KnowledgeIndex.PostingPart(map: nil, terms: weighed[0].terms, postings: weighed[0].postings)]
             weighed[0] = Weighed()
             for c in 1..<cuts.count {
                 let global = cuts[c].terms.keysInOrder.map { terms.idInserting($0).id }
-                postingTerms.append(contentsOf: weighed[c].terms.lazy.map { global[Int($0)] })
-                postings.append(contentsOf: weighed[c].postings)
+                parts.append(KnowledgeIndex.PostingPart(map: global, terms: weighed[c].terms, postings: weighed[c].postings))
                 slots.append(contentsOf: cuts[c].slots)
                 weighed[c] = Weighed(); cuts[c] = Cut()
             }
-            return KnowledgeIndex(parameters: parameters, slots: slots, terms: terms, postingTerms: postingTerms, postings: postings,
+            return KnowledgeIndex(parameters: parameters, slots: slots, terms: terms, parts: parts,
                                   lengthSums: (0..<fieldCount).map { running[n * fieldCount + $0] })
         }
 
