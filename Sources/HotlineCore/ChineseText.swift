@@ -136,7 +136,8 @@ public enum ChineseText {
         out.reserveCapacity(start + text.utf8.count)
         // Folded scalar by scalar while the text stays in what `folded` knows (nearly all text);
         // otherwise cut again from the normalised string.
-        if !appendKeys(text.unicodeScalars.lazy.map { folded($0.value) }, unigrams: unigrams, into: &out) {
+        var text = text
+        if !text.withUTF8({ appendKeys(FoldedUTF8(bytes: $0), unigrams: unigrams, into: &out) }) {
             out.removeSubrange(start...)
             _ = appendKeys(normalize(text).unicodeScalars.lazy.map(\.value), unigrams: unigrams, into: &out)
         }
@@ -188,6 +189,26 @@ public enum ChineseText {
     }
 
     static let notFolded = UInt32.max
+
+    /// A string's scalars decoded straight from its (valid) UTF-8, each `folded`: what
+    /// `unicodeScalars.lazy.map { folded($0.value) }` gives, without the scalar view's iterator.
+    struct FoldedUTF8: Sequence, IteratorProtocol {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var i = 0
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        @inline(__always) mutating func next() -> UInt32? {
+            guard i < bytes.count else { return nil }
+            let b = UInt32(bytes[i])
+            func c(_ k: Int) -> UInt32 { UInt32(bytes[i + k] & 0x3F) }
+            let v: UInt32
+            if b < 0x80 { v = b; i += 1 }
+            else if b < 0xE0 { v = (b & 0x1F) << 6 | c(1); i += 2 }
+            else if b < 0xF0 { v = (b & 0x0F) << 12 | c(1) << 6 | c(2); i += 3 }
+            else { v = (b & 0x07) << 18 | c(1) << 12 | c(2) << 6 | c(3); i += 4 }
+            return folded(v)
+        }
+    }
 
     /// What `normalize` (NFKC, then lower case) makes of the scalar `v`, for the scalars whose
     /// normal form is one scalar that depends on nothing around it: ASCII (upper case folded),
