@@ -306,23 +306,17 @@ public enum ChineseText {
     }
 
     /// `queryTerms(text).map(termKey)`, without a String per term (every intake ranks its text).
-    public static func queryTermKeys(_ text: String) -> [UInt64] {
-        if let segmenter { return segmentedQueryTerms(text, segmenter).map(termKey) }
-        return queryTokens(normalizedScalars(text), bigram: bigramKey, unigram: unigramKey, word: { wordHash($0) & wordMask })
-    }
+    public static func queryTermKeys(_ text: String) -> [UInt64] { queryKeys(text).terms }
 
     /// Every Han character of `text` that is not a stop word, once each, as index keys: what a
     /// caller's words share with an entry's title and question when no two-character term does
     /// (对门的狗整夜叫 and 邻居养狗不拴绳还乱叫 share 狗 and 叫, no bigram).
-    public static func queryCharacterKeys(_ text: String) -> [UInt64] {
-        if segmenter != nil { return [] }
-        var seen = Set<UInt64>(), out: [UInt64] = []
-        for v in normalizedScalars(text) where isHan(v) {
-            let k = unigramKey(v)
-            if !stopUnigramKeys.contains(k), seen.insert(k).inserted { out.append(k) }
-            if out.count == 64 { break }
-        }
-        return out
+    public static func queryCharacterKeys(_ text: String) -> [UInt64] { queryKeys(text).characters }
+
+    /// `queryTermKeys` and `queryCharacterKeys` from one cut of the text (a search needs both).
+    public static func queryKeys(_ text: String) -> (terms: [UInt64], characters: [UInt64]) {
+        if let segmenter { return (segmentedQueryTerms(text, segmenter).map(termKey), []) }
+        return queryTokensAndCharacters(normalizedScalars(text), bigram: bigramKey, unigram: unigramKey, word: { wordHash($0) & wordMask })
     }
 
     /// `normalize(text)`'s scalars.
@@ -337,6 +331,12 @@ public enum ChineseText {
     /// bigrams, then words, then single characters no bigram covers; each once, at most 64.
     static func queryTokens<T: Hashable>(_ v: [UInt32], bigram: (UInt32, UInt32) -> T, unigram: (UInt32) -> T,
                                          word: (ArraySlice<UInt32>) -> T) -> [T] {
+        queryTokensAndCharacters(v, bigram: bigram, unigram: unigram, word: word).terms
+    }
+
+    /// `queryTokens`, and beside it every single character (covered or not), each once, at most 64.
+    static func queryTokensAndCharacters<T: Hashable>(_ v: [UInt32], bigram: (UInt32, UInt32) -> T, unigram: (UInt32) -> T,
+                                                      word: (ArraySlice<UInt32>) -> T) -> (terms: [T], characters: [T]) {
         var bigrams: [T] = [], words: [T] = [], unigrams: [(UInt32, T)] = []
         var covered = Set<UInt32>()
         forEachToken(v, bigram: { a, b in bigrams.append(bigram(a, b)); covered.insert(a); covered.insert(b) },
@@ -346,7 +346,12 @@ public enum ChineseText {
             out.append(t)
             if out.count == 64 { break }
         }
-        return out
+        var characters: [T] = [], once = Set<T>()
+        for (_, t) in unigrams where once.insert(t).inserted {
+            characters.append(t)
+            if characters.count == 64 { break }
+        }
+        return (out, characters)
     }
 
     /// Normalised scalars cut as `tokens` cuts text: each Han bigram and each Han character that

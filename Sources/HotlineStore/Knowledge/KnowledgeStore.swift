@@ -300,9 +300,9 @@ public struct KnowledgeStore: Sendable {
     private static func rank(_ text: String, _ index: KnowledgeIndex, _ synonyms: SynonymTable, today: String,
                              limit: Int) -> ([KnowledgeIndex.Hit], [String]) {
         let (curated, thesaurus) = synonyms.expansionsBySource(for: text)
-        return (index.search(termKeys: ChineseText.queryTermKeys(text), expansionKeys: ChineseText.queryTermKeys(curated.joined(separator: " ")),
-                             thesaurusKeys: ChineseText.queryTermKeys(thesaurus.joined(separator: " ")),
-                             characterKeys: index.parameters.characterWeight > 0 ? ChineseText.queryCharacterKeys(text) : [],
+        let said = ChineseText.queryKeys(text)
+        return (index.search(termKeys: said.terms, expansionKeys: ChineseText.queryTermKeys(curated.joined(separator: " ")),
+                             thesaurusKeys: ChineseText.queryTermKeys(thesaurus.joined(separator: " ")), characterKeys: said.characters,
                              phrases: [text] + curated, today: today, limit: limit), curated + thesaurus)
     }
 
