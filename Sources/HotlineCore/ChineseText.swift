@@ -397,24 +397,62 @@ public enum ChineseText {
         }
 
         public func highlight(_ text: String, width: Int = 60) -> String {
+            // Text whose every scalar is a character of its own (Chinese, ASCII, Latin, CJK and
+            // general punctuation: nearly every answer) is cut by scalars, which costs no
+            // grapheme breaking; anything else (emoji, combining marks, CR LF …) by characters.
+            // Both give the same string (ChineseTextTests).
+            if text.unicodeScalars.allSatisfy(Self.standsAlone) { return highlightByScalars(text, width: width) }
+            return highlightByCharacters(text, width: width)
+        }
+
+        func highlightByScalars(_ text: String, width: Int) -> String {
+            let scalars = Array(text.unicodeScalars)
+            guard !scalars.isEmpty else { return "" }
+            let marked = marks(scalars.map { ChineseText.foldedValue($0.value) })
+            return passage(scalars, marked: marked, width: width) { scalar, out in
+                switch scalar {
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "&": out += "&amp;"
+                case "\"": out += "&quot;"
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+
+        func highlightByCharacters(_ text: String, width: Int) -> String {
             let chars = Array(text)
             guard !chars.isEmpty else { return "" }
-            let folded = chars.map(foldedScalar)
-            var marked = [Bool](repeating: false, count: chars.count)
+            return passage(chars, marked: marks(chars.map(foldedScalar)), width: width, append: appendEscaped)
+        }
+
+        /// Which folded characters a query bigram or word covers.
+        func marks(_ folded: [UInt32]) -> [Bool] {
+            var marked = [Bool](repeating: false, count: folded.count)
             for i in 0..<folded.count {
                 if i + 1 < folded.count, pairs.contains(UInt64(folded[i]) << 32 | UInt64(folded[i + 1])) {
                     marked[i] = true; marked[i + 1] = true
                 }
-                for word in words where i + word.count <= folded.count && folded[i] == word[0] && Array(folded[i..<(i + word.count)]) == word {
+                for word in words where i + word.count <= folded.count && folded[i] == word[0] && folded[i..<(i + word.count)].elementsEqual(word) {
                     for j in i..<(i + word.count) { marked[j] = true }
                 }
             }
-            return passage(chars, marked: marked, width: width)
+            return marked
+        }
+
+        /// A scalar that is a character by itself whatever stands next to it: no grapheme
+        /// extender, joiner, CR, or part of a Hangul or emoji sequence.
+        static func standsAlone(_ u: Unicode.Scalar) -> Bool {
+            switch u.value {
+            case 0x0A, 0x20...0x7E, 0xA0...0x2FF, 0x2010...0x2027, 0x2030...0x205E, 0x3000...0x3029, 0x3030...0x303F,
+                 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xFF01...0xFF5E: true
+            default: false
+            }
         }
     }
 
-    /// The window of `width` characters with the most marked characters, marks as <em></em>.
-    static func passage(_ chars: [Character], marked: [Bool], width: Int) -> String {
+    /// The window of `width` elements with the most marked ones, marks as <em></em>.
+    static func passage<Element>(_ chars: [Element], marked: [Bool], width: Int, append: (Element, inout String) -> Void) -> String {
         var bestStart = 0, best = -1, current = 0
         let w = min(width, chars.count)
         for i in 0..<chars.count {
@@ -428,7 +466,7 @@ public enum ChineseText {
         for i in bestStart..<(bestStart + w) {
             if marked[i] && !open { out += "<em>"; open = true }
             if !marked[i] && open { out += "</em>"; open = false }
-            appendEscaped(chars[i], to: &out)
+            append(chars[i], &out)
         }
         if open { out += "</em>" }
         if bestStart + w < chars.count { out += "…" }
@@ -447,7 +485,13 @@ public enum ChineseText {
     /// ASCII upper case to lower case (what `normalize` does to the characters that matter).
     /// Characters of several scalars never match a term (UInt32.max).
     static func foldedScalar(_ c: Character) -> UInt32 {
-        guard c.unicodeScalars.count == 1, var x = c.unicodeScalars.first?.value else { return UInt32.max }
+        guard c.unicodeScalars.count == 1, let x = c.unicodeScalars.first?.value else { return UInt32.max }
+        return foldedValue(x)
+    }
+
+    /// `foldedScalar` of a character that is this one scalar.
+    @inline(__always) static func foldedValue(_ scalar: UInt32) -> UInt32 {
+        var x = scalar
         if (0xFF01...0xFF5E).contains(x) { x -= 0xFEE0 }
         if (0x41...0x5A).contains(x) { x += 0x20 }
         return x

@@ -36,5 +36,28 @@ import Testing
         let s = ChineseText.highlight(long, query: "路灯不亮", width: 20)
         #expect(s.hasPrefix("…") && s.hasSuffix("…") && s.contains("<em>路灯不亮</em>"))
     }
+
+    /// Highlights cut by scalars (the fast path for text whose scalars are characters of their own)
+    /// are the highlights cut by characters, and text with emoji, combining marks or CR LF takes
+    /// the character path and keeps its characters whole.
+    @Test func highlightsByScalarsEqualHighlightsByCharacters() {
+        let h = ChineseText.Highlighter(query: "路灯坏了 ＡＢＣ报修 \"quoted\"", extra: ["照明"])
+        let texts = [
+            "小区门口的路灯坏了三天，请尽快报修。", "<b>照明</b> & \"quoted\" ABC报修 café", "",
+            String(repeating: "无关内容", count: 30) + "这里的路灯坏了" + String(repeating: "其他，", count: 30),
+            "路灯—坏了…“照明”（ＡＢＣ）", "路灯坏了\n第二行报修",
+        ]
+        for text in texts {
+            #expect(text.unicodeScalars.allSatisfy(ChineseText.Highlighter.standsAlone), "\(text)")
+            for width in [5, 20, 60] {
+                #expect(h.highlightByScalars(text, width: width) == h.highlightByCharacters(text, width: width), "\(text) @\(width)")
+            }
+        }
+        for text in ["路灯坏了👍🏽报修", "路灯e\u{301}坏了", "路灯\r\n坏了", "照明🇨🇳路灯"] {
+            #expect(!text.unicodeScalars.allSatisfy(ChineseText.Highlighter.standsAlone), "\(text)")
+            #expect(h.highlight(text, width: 6) == h.highlightByCharacters(text, width: 6))
+        }
+        #expect(h.highlight("照明🇨🇳路灯", width: 3) == "<em>照明</em>🇨🇳…")
+    }
 }
 
