@@ -127,8 +127,13 @@ import Testing
                 do { _ = try await db.client.query("SELECT pg_sleep(5)", logger: db.logger).collect(); return nil }
                 catch { return ProblemMiddleware.translate(error) }
             }
-            try await Task.sleep(for: .milliseconds(400))
-            try await TestDatabase.terminateBackends(of: db, matching: "SELECT pg_sleep%")
+            // Cut it once it runs (on a loaded machine the query may start late).
+            var terminated = 0
+            for _ in 0..<40 where terminated == 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                terminated = try await TestDatabase.terminateBackends(of: db, matching: "SELECT pg_sleep%")
+            }
+            #expect(terminated == 1)
             let answer = await cut.value
             #expect(answer?.status == .serviceUnavailable, "\(String(describing: answer))")
             #expect(answer?.extra["retry_after"] != nil)

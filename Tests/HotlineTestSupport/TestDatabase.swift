@@ -45,15 +45,19 @@ public enum TestDatabase {
 
     /// Terminates this database's backends (all, or those whose query matches `pattern`), from
     /// the admin connection: a pool with every connection broken, or a query cut off.
-    public static func terminateBackends(of db: Database, matching pattern: String = "%") async throws {
+    /// Answers how many backends were terminated.
+    @discardableResult
+    public static func terminateBackends(of db: Database, matching pattern: String = "%") async throws -> Int {
         var current = ""
         for try await n in try await db.client.query("SELECT current_database()", logger: logger).decode(String.self) { current = n }
         let name = current
-        try await withAdmin { admin -> Void in
-            _ = try await admin.query("""
+        return try await withAdmin { admin -> Int in
+            var terminated = 0
+            for try await ok in try await admin.query("""
                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                 WHERE datname = \(name) AND pid <> pg_backend_pid() AND query LIKE \(pattern)
-                """, logger: logger)
+                """, logger: logger).decode(Bool.self) where ok { terminated += 1 }
+            return terminated
         }
     }
 
