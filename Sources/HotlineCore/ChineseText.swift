@@ -35,18 +35,24 @@ public enum ChineseText {
         return (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x20000...0x2A6DF).contains(v) || (0xF900...0xFAFF).contains(v)
     }
 
-    /// Function words and filler that callers say but that carry no meaning for search.
-    public static let stopBigrams: Set<String> = [
+    /// Function words and filler that callers say but that carry no meaning for search, and every
+    /// pair of stop characters (是怎, 要多, 有没: two function words side by side are no word).
+    public static let stopBigrams: Set<String> = listedStopBigrams.union(stopUnigrams.flatMap { a in stopUnigrams.map { a + $0 } })
+
+    static let listedStopBigrams: Set<String> = [
         "我们", "你们", "他们", "我的", "你的", "他的", "怎么", "什么", "可以", "请问", "一个", "这个", "那个", "没有",
         "已经", "现在", "如果", "是不", "不是", "的话", "了吗", "吗我", "了我", "我想", "想问", "问一", "一下", "下我",
         "是什", "么办", "怎样", "如何", "应该", "需要", "能不", "不能", "还是", "就是", "但是", "因为", "所以", "然后",
         "这样", "那样", "这么", "那么", "有没", "没人", "一直", "要求", "反映", "情况", "问题", "我家", "我们家",
+        "为什", "为什么", "多久", "哪里", "哪儿", "在哪", "找谁", "时候", "有人", "是否", "能否", "咋办", "咋整",
+        "回事", "一般", "多长", "长时", "时间",
     ]
 
     public static let stopUnigrams: Set<String> = [
         "的", "了", "是", "我", "你", "他", "她", "它", "在", "有", "吗", "呢", "啊", "吧", "和", "就", "都", "也", "要",
         "会", "能", "去", "说", "这", "那", "个", "们", "怎", "么", "什", "请", "问", "想", "一", "下", "还", "又", "把",
         "被", "给", "让", "对", "从", "到", "与", "及", "或", "很", "太", "多", "少", "吗", "呀", "哦", "嗯", "么", "啥",
+        "没", "为", "哪", "咋", "谁", "吧", "啦", "嘛", "过", "着",
     ]
 
     public static func tokens(_ text: String) -> Tokens {

@@ -28,8 +28,8 @@ import Testing
     /// matches better), every character once but stop words (对, 的), and not at all at weight 0;
     /// an entry only characters found needs `charactersAlone` of them.
     @Test func sharedCharactersFindParaphrasesBelowSharedTerms() {
-        func index(_ weight: Float) -> KnowledgeIndex {
-            var p = KnowledgeIndex.Parameters(); p.characterWeight = weight
+        func index(_ weight: Float, alone: Int = 2) -> KnowledgeIndex {
+            var p = KnowledgeIndex.Parameters(); p.characterWeight = weight; p.charactersAlone = alone
             var index = KnowledgeIndex(parameters: p)
             index.upsert(Self.doc(1, "犬只扰民", question: "邻居养狗不拴绳还乱叫"))
             index.upsert(Self.doc(2, "夜间施工噪声", question: "工地整夜施工"))
@@ -46,6 +46,10 @@ import Testing
         #expect(!search(index(0), query).contains(1))
         let found = search(index(0.5), query)
         #expect(found.contains(1), "\(found)")
+        // Two characters (狗, 叫) are not enough where three must meet: the service's setting.
+        #expect(KnowledgeIndex.Parameters().charactersAlone == 3)
+        #expect(!search(index(0.5, alone: 3), query).contains(1))
+        #expect(search(index(0.5, alone: 3), "对门的狗整夜乱叫").contains(1))
         // One shared character alone (施 of 施舍) is no answer unless `charactersAlone` is 1.
         #expect(search(index(0.5), "施舍").isEmpty)
         #expect(search(index(0.5), "施工").first == 2)
