@@ -3,12 +3,14 @@
 # (plus the 60 real ones) and LEARNED=K learned phrasings each in a scratch database (made once,
 # kept as bench_kb_load_N_K), then RUNS times: start the release server, one search (which waits
 # for the first load), print the log line ("elapsed" whole load, "read" the rows), stop.
-# Usage: [LEARNED=K] [HOTLINE_BIN=another build] scripts/bench-kb-load.sh [N=100000] [RUNS=4]
+# QUESTIONS=Q questions per entry (default 5, as the demo entries with their 相似问; 1 = the shape
+# before them).
+# Usage: [LEARNED=K] [QUESTIONS=Q] [HOTLINE_BIN=another build] scripts/bench-kb-load.sh [N=100000] [RUNS=4]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-N="${1:-100000}"; RUNS="${2:-4}"; PORT=8094; K="${LEARNED:-0}"
+N="${1:-100000}"; RUNS="${2:-4}"; PORT=8094; K="${LEARNED:-0}"; Q="${QUESTIONS:-5}"
 BASE="$(./scripts/db-up.sh)"; BASE="${BASE%/*}"
-DB="bench_kb_load_${N}_${K}"
+DB="bench_kb_load_${N}_${K}_q${Q}"
 export DATABASE_URL="$BASE/$DB" HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PORT=$PORT LOG_LEVEL=info
 swift build -c release --product hotline >/dev/null
 swift build -c release --product hotline-bench >/dev/null
@@ -17,7 +19,7 @@ BENCH="$(swift build -c release --show-bin-path)/hotline-bench"
 if ! psql -X -tA "$BASE/postgres" -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
   psql -X -q "$BASE/postgres" -c "CREATE DATABASE $DB"
   "$BIN" migrate >/dev/null && "$BIN" seed --demo >/dev/null
-  "$BENCH" gen kb --count "$N" --learned "$K"
+  "$BENCH" gen kb --count "$N" --learned "$K" --questions "$Q"
   "$BIN" user add --login bench-agent --role agent >/dev/null
 fi
 "$BIN" migrate >/dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Knowledge-base search benchmark: N synthetic entries (plus the 60 real ones) in a scratch
 # database, the release server, wrk with random caller-style queries at several concurrencies.
-# LEARNED=K adds K learned phrasings per synthetic entry. The serve log's index load is printed.
+# LEARNED=K adds K learned phrasings per synthetic entry; QUESTIONS=Q gives each Q questions (default 5,
+# as the demo entries with their 相似问). The serve log's index load is printed.
 # Usage: [LEARNED=K] scripts/bench-kb.sh [N=100000] [SECONDS=20]
 #        REUSE=1 keeps the last run's base; HOTLINE_BIN=/path/to/hotline serves another build on it.
 set -euo pipefail
@@ -18,7 +19,7 @@ if [ "${REUSE:-0}" = 1 ]; then   # keep the generated base from the last run
 else
   psql -X -q "$BASE/postgres" -c "DROP DATABASE IF EXISTS bench_kb WITH (FORCE)" -c "CREATE DATABASE bench_kb"
   "$BIN" migrate >/dev/null && "$BIN" seed --demo >/dev/null
-  "$BENCH" gen kb --count "$N" --learned "${LEARNED:-0}"
+  "$BENCH" gen kb --count "$N" --learned "${LEARNED:-0}" --questions "${QUESTIONS:-5}"
   TOKEN="$("$BIN" user add --login bench-agent --role agent | tail -n 1)"
 fi
 export TOKEN
