@@ -95,6 +95,8 @@ let package = Package(
                 "HotlineCommandLine",
                 "HotlineStore",
                 "HotlineCore",
+                "HotlineAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -5,7 +5,10 @@
 #   2. pgbench single-row INSERTs into a table shaped like `tickets` (LIKE … INCLUDING ALL);
 #   3. pgbench running the SQL of one intake — the very statements the service prepares, printed
 #      by `hotline-bench intake-sql` from the same Swift definitions — so the ratio intake / its
-#      own SQL is the service's overhead.
+#      own SQL is the service's overhead;
+#   4. the same SQL behind the thinnest HTTP service of this stack (`hotline-bench bare-intake`:
+#      Hummingbird + PostgresNIO, the body ignored, nothing but the two statements), at the same
+#      connections: bare / own SQL is the most any service on this stack reaches on this machine.
 # Clusters: `default` is a fresh `initdb` with PostgreSQL's defaults (port 55480, removed after),
 # `tuned` the private cluster of scripts/db-up.sh. CPU per intake of the service, PostgreSQL and
 # wrk comes from /proc (clock ticks) around the timed run; numbers are checked unique after it.
@@ -91,9 +94,20 @@ SQL
   echo "== [$name] pgbench: the intake's own SQL (scripts: hotline-bench intake-sql), $C clients, ${SECS}s"
   pgbench -n -M prepared -h $host -p "$pgport" -U "$user" -c "$C" -j 2 -T "$SECS" "${defs[@]}" -f /tmp/bench-intake-sql.sql bench_intake 2>/tmp/pgbench-own.err \
     | grep -E "^(tps|latency average|number of failed)" | tee /tmp/intake-own.txt || { tail -5 /tmp/pgbench-own.err; true; }
-  python3 - "$name" "$s0" "$s1" "$p0" "$p1" "$HZ" <<'PY'
+  # 4. The intake's SQL behind nothing but Hummingbird and PostgresNIO.
+  "$BENCH_BIN" bare-intake --user-id "$uid" --port $((PORT + 1)) & SERVER=$!
+  for _ in $(seq 100); do curl -fs -o /dev/null -X POST "localhost:$((PORT + 1))/v1/tickets" -d '{}' && break; sleep 0.2; done
+  wrk -t 2 -c "$C" -d 3s -s scripts/bench/intake.lua "http://127.0.0.1:$((PORT + 1))" >/dev/null
+  bs="$(backends "$postmaster")"
+  local b0 q0 b1 q1; b0=$(ticks $SERVER); q0=$(ticks $bs)
+  echo "== [$name] wrk: the same SQL behind bare Hummingbird + PostgresNIO (hotline-bench bare-intake), $C connections, ${SECS}s"
+  wrk -t 2 -c "$C" -d "${SECS}s" -s scripts/bench/intake.lua "http://127.0.0.1:$((PORT + 1))" > /tmp/intake-bare.txt
+  b1=$(ticks $SERVER); q1=$(ticks $bs)
+  kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=""
+  grep -E "^(requests|p99)" /tmp/intake-bare.txt
+  python3 - "$name" "$s0" "$s1" "$p0" "$p1" "$HZ" "$b0" "$b1" "$q0" "$q1" <<'PY'
 import re, sys
-name, s0, s1, p0, p1, hz = sys.argv[1], *map(int, sys.argv[2:])
+name, s0, s1, p0, p1, hz, b0, b1, q0, q1 = sys.argv[1], *map(int, sys.argv[2:])
 w = open("/tmp/intake-wrk.txt").read(); p = open("/tmp/intake-pgbench.txt").read(); o = open("/tmp/intake-own.txt").read()
 t = open("/tmp/intake-wrk-time.txt").read()
 m = re.search(r"requests (\d+), non-2xx/errors (\d+), ([\d.]+) req/s", w)
@@ -105,6 +119,14 @@ ms = lambda ticks: 1000.0 * ticks / hz / max(n, 1)
 print(f"[{name}] cpu per intake: serve {ms(s1 - s0):.2f} ms, postgres {ms(p1 - p0):.2f} ms, wrk {1000 * (wu + ws) / max(n, 1):.2f} ms")
 print(f"[{name}] intake {rps:.0f} req/s p99 {p99:.1f} ms non-2xx {bad} | pgbench insert {tps:.0f} tps | own SQL " + (f"{own:.0f}" if own else "n/a") + " tps | "
       f"ratio insert {rps / tps:.2f} | ratio own-sql " + (f"{rps / own:.2f}" if own else "n/a"))
+b = open("/tmp/intake-bare.txt").read()
+m = re.search(r"requests (\d+), non-2xx/errors (\d+), ([\d.]+) req/s", b)
+if m:
+    bn, bbad, brps = int(m.group(1)), int(m.group(2)), float(m.group(3))
+    bms = lambda ticks: 1000.0 * ticks / hz / max(bn, 1)
+    print(f"[{name}] bare (the SQL behind Hummingbird + PostgresNIO alone) {brps:.0f} req/s non-2xx {bbad} | cpu per request: bare {bms(b1 - b0):.2f} ms, "
+          f"postgres {bms(q1 - q0):.2f} ms | ratio insert {brps / tps:.2f} | ratio own-sql " + (f"{brps / own:.2f}" if own else "n/a")
+          + f" | intake / bare {rps / brps:.2f}")
 PY
 }
 

@@ -7,5 +7,5 @@ struct HotlineBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline-bench",
         abstract: "Data generators and measurements for the 12345 dispatcher (not for production databases).",
-        subcommands: [Generate.self, Relevance.self, IndexBuild.self, IntakeSQLScript.self])
+        subcommands: [Generate.self, Relevance.self, IndexBuild.self, IntakeSQLScript.self, BareIntake.self])
 }

@@ -166,6 +166,19 @@ public enum IntakeSQL {
             self.day = day; self.hash = hash; self.fingerprint = fingerprint
         }
 
+        /// The same registration with another Idempotency-Key and caller phone: the parameters
+        /// pgbench's run of this SQL varies per transaction (`hotline-bench bare-intake` too).
+        public func with(key: String, phone: String) -> Register {
+            var v = values
+            v[Self.idempotencyKeyParameter - 1] = .text(key)
+            v[Self.callerPhoneParameter - 1] = .text(phone)
+            return Register(values: v, day: day, hash: hash, fingerprint: fingerprint)
+        }
+
+        private init(values: [Value], day: LocalDay, hash: Data, fingerprint: [Int32]) {
+            self.values = values; self.day = day; self.hash = hash; self.fingerprint = fingerprint
+        }
+
         public func makeBindings() throws -> PostgresBindings { try IntakeSQL.bindings(values) }
         public func decodeRow(_ row: PostgresRow) throws -> Ticket { try TicketStore.ticket(row) }
     }
