@@ -32,12 +32,7 @@ struct BareIntake: AsyncParsableCommand {
                                     backgroundLogger: config.makeLogger("bare.db"))
         let db = Database(client: client, logger: logger)
         let zone = try ServiceClockZone(identifier: config.timeZone)
-        var raw = TicketIntake.Raw()
-        raw.hotlineNumber = "12345"; raw.channel = "phone"; raw.nature = "complaint"
-        raw.categoryCode = "市政设施/路灯"; raw.regionCode = "330106002"; raw.title = "路灯不亮"
-        raw.content = "小区门口的路灯坏了一个多星期，晚上很黑，老人出门不方便，地点西溪路12号附近，第1次反映，请尽快处理。"
-        raw.caller = .init(name: "王先生", phone: "13900000000", address: "西溪路12号")
-        let intake = try TicketIntake.validate(raw, now: Date())
+        let intake = try IntakeSQLScript.sampleIntake()
         let agent = Principal(userId: userId, login: "bench-agent", role: .agent, unitId: nil)
         let template = TicketStore.registration(intake, actor: agent, idempotencyKey: "bare", source: .api, now: Date(), zone: zone)
         let run = UInt64.random(in: 0...UInt64.max)

@@ -16,12 +16,7 @@ struct IntakeSQLScript: ParsableCommand {
     var defines: String?
 
     func run() throws {
-        var raw = TicketIntake.Raw()
-        raw.hotlineNumber = "12345"; raw.channel = "phone"; raw.nature = "complaint"
-        raw.categoryCode = "市政设施/路灯"; raw.regionCode = "330106002"; raw.title = "路灯不亮"
-        raw.content = "小区门口的路灯坏了一个多星期，晚上很黑，老人出门不方便，地点西溪路12号附近，第1次反映，请尽快处理。"
-        raw.caller = .init(name: "王先生", phone: "13900000000", address: "西溪路12号")
-        let intake = try TicketIntake.validate(raw, now: Date())
+        let intake = try Self.sampleIntake()
         let agent = Principal(userId: userId, login: "bench-agent", role: .agent, unitId: nil)
         let register = TicketStore.registration(intake, actor: agent, idempotencyKey: "sample", source: .api, now: Date(),
                                                 zone: try ServiceClockZone())
@@ -47,5 +42,17 @@ struct IntakeSQLScript: ParsableCommand {
         print("\\set n random(1, 1000000000000)")
         print(IntakeSQL.render(IntakeSQL.Register.sql, register.values, overrides: registerOverrides) + ";")
         print(IntakeSQL.render(IntakeSQL.Duplicates.sql, duplicates.values, overrides: duplicateOverrides) + ";")
+    }
+}
+
+extension IntakeSQLScript {
+    /// The call whose SQL pgbench runs (and `bare-intake` serves): one intake as an agent registers it.
+    static func sampleIntake() throws -> TicketIntake {
+        var raw = TicketIntake.Raw()
+        raw.hotlineNumber = "12345"; raw.channel = "phone"; raw.nature = "complaint"
+        raw.categoryCode = "市政设施/路灯"; raw.regionCode = "330106002"; raw.title = "路灯不亮"
+        raw.content = "小区门口的路灯坏了一个多星期，晚上很黑，老人出门不方便，地点西溪路12号附近，第1次反映，请尽快处理。"
+        raw.caller = .init(name: "王先生", phone: "13900000000", address: "西溪路12号")
+        return try TicketIntake.validate(raw, now: Date())
     }
 }
