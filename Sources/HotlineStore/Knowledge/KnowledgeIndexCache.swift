@@ -77,7 +77,12 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
         var loaded = 0
         var shown: [Int64: Summary] = [:]
         var gone: [Int64] = []
-        let rows = try await db.client.query("""
+        // An entry's learned phrasings are one text (their order means nothing to term weights).
+        // A full load aggregates them in one pass joined by entry (0.22 s of PostgreSQL at 500,000
+        // phrasings, against 0.65 s for a subquery per entry); a refresh reads few entries, so
+        // each of them runs its own subquery there.
+        var q = StatementBuilder()
+        q.sql("""
             WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
                 (SELECT version FROM kb_synonyms_stamp) AS synonyms_version)
             SELECT s.xmin, s.synonyms_version, c.id, c.live, c.title, c.keywords, c.question, c.facets, c.answer,
@@ -86,11 +91,23 @@ public final class KnowledgeIndexCache: @unchecked Sendable {
                 SELECT e.id, e.retired_at IS NULL AND v.searchable AS live, v.title, array_to_string(v.keywords, ' ') AS keywords,
                     v.question, concat_ws(' ', v.category, v.responsible_unit_name) AS facets,
                     v.answer, v.valid_from::text, v.valid_to::text, e.code, v.version, v.responsible_unit_id,
-                    (SELECT string_agg(p.text, ' ' ORDER BY p.id) FROM kb_phrasings p
-                     WHERE p.entry_id = e.id AND p.removed_at IS NULL) AS learned
+            """)
+        if let since {
+            q.sql("""
+                    (SELECT string_agg(p.text, ' ') FROM kb_phrasings p WHERE p.entry_id = e.id AND p.removed_at IS NULL) AS learned
                 FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.current_version
-                WHERE e.changed_xid >= \(since ?? "0")::xid8) c ON true
-            """, logger: db.logger)
+                WHERE e.changed_xid >= 
+                """)
+            q.value(since); q.sql("::xid8) c ON true")
+        } else {
+            q.sql("""
+                    p.learned
+                FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.current_version
+                LEFT JOIN (SELECT entry_id, string_agg(text, ' ') AS learned FROM kb_phrasings
+                           WHERE removed_at IS NULL GROUP BY entry_id) p ON p.entry_id = e.id) c ON true
+                """)
+        }
+        let rows = try await db.client.query(q.query, logger: db.logger)
         var stamp: Int64 = 0
         for try await row in rows {
             // Keywords joined and category with unit in SQL: two text columns fewer to decode per entry.
