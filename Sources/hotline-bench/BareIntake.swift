@@ -47,7 +47,7 @@ struct BareIntake: AsyncParsableCommand {
             let register = template.with(key: "bare-\(run)-\(n)", phone: phone)
             var id: Int64 = 0
             for try await ticket in try await client.execute(register, logger: logger) { id = Int64(ticket.id) ?? 0 }
-            let shortlist = IntakeSQL.Duplicates(phone: phone, since: Date().addingTimeInterval(-7 * 86_400), excluding: id,
+            let shortlist = IntakeSQL.Duplicates(phone: phone, since: Date().addingTimeInterval(-TicketStore.duplicateWindow), excluding: id,
                                                  region: intake.regionCode, fingerprint: register.fingerprint)
             for try await _ in try await client.execute(shortlist, logger: logger) {}
             return Response(status: .created, headers: [.contentType: "application/json"],

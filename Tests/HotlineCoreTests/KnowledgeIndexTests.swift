@@ -46,7 +46,8 @@ import Testing
         #expect(!search(index(0), query).contains(1))
         let found = search(index(0.5), query)
         #expect(found.contains(1), "\(found)")
-        // Two characters (狗, 叫) are not enough where three must meet: the service's setting.
+        // Two characters (狗, 叫) are not enough where three must meet (the service's setting);
+        // a shared term (乱叫) still finds the entry there.
         #expect(KnowledgeIndex.Parameters().charactersAlone == 3)
         #expect(!search(index(0.5, alone: 3), query).contains(1))
         #expect(search(index(0.5, alone: 3), "对门的狗整夜乱叫").contains(1))
